@@ -1,0 +1,156 @@
+/**
+ * The ClickHouse engine behind the embedded server: one chDB session per
+ * process, used by one query at a time.
+ *
+ * chDB keeps per-session state (current database, `SET` settings), so every
+ * request runs inside a serial queue: switch database, apply its settings, run,
+ * restore. That is what makes one shared session behave like the independent
+ * HTTP requests of a real server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from 'chdb';
+import { SCHEMA_STATEMENTS } from './schema.js';
+
+export interface EngineResult {
+  body: Buffer;
+  rowsRead: number;
+  bytesRead: number;
+  elapsedSec: number;
+}
+
+export interface QueryRequest {
+  sql: string;
+  database: string;
+  format: string;
+  params: Record<string, string>;
+  settings: Record<string, string>;
+}
+
+/** A ClickHouse error with its numeric code, as the HTTP interface reports it. */
+export class ClickHouseError extends Error {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClickHouseError';
+  }
+
+  /** `Code: N. DB::Exception: …` exactly as a server's error body starts. */
+  get body(): string {
+    return this.message.startsWith('Code:')
+      ? this.message
+      : `Code: ${this.code}. DB::Exception: ${this.message}. (${this.codeName})`;
+  }
+}
+
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Parameter values arrive TSV-escaped (as ClickHouse expects them over HTTP); chDB binds raw text. */
+export function unescapeTsv(value: string): string {
+  if (!value.includes('\\')) return value;
+  const map: Record<string, string> = { t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', '0': '\0', '\\': '\\', "'": "'" };
+  return value.replace(/\\(.)/gs, (_m, c: string) => map[c] ?? c);
+}
+
+export interface EngineOptions {
+  /** Data directory; a temporary one (removed on close) when omitted. */
+  dataDir?: string;
+}
+
+export class Engine {
+  readonly dataDir: string;
+  readonly version: string;
+  private readonly session: Session;
+  private readonly isTemp: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
+  private currentDatabase = 'default';
+  private closed = false;
+
+  private constructor(session: Session, dataDir: string, isTemp: boolean, version: string) {
+    this.session = session;
+    this.dataDir = dataDir;
+    this.isTemp = isTemp;
+    this.version = version;
+  }
+
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const isTemp = !options.dataDir;
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trainwatch-ch-'));
+    // The HTTP server's default is to quote 64-bit integers in JSON; chDB's is not.
+    const session = new Session(dataDir, {
+      connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
+    });
+    const version = (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
+    const engine = new Engine(session, dataDir, isTemp, version);
+    for (const statement of SCHEMA_STATEMENTS) await engine.run({ sql: statement, database: 'default', format: 'TSV', params: {}, settings: {} });
+    return engine;
+  }
+
+  /** Runs one statement with its database, settings and bound parameters, after any earlier one. */
+  run(request: QueryRequest): Promise<EngineResult> {
+    const next = this.queue.then(() => this.runNow(request));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(request: QueryRequest): Promise<EngineResult> {
+    if (this.closed) throw new ClickHouseError(210, 'NETWORK_ERROR', 'Code: 210. DB::Exception: Server is shutting down. (NETWORK_ERROR)');
+    const applied: string[] = [];
+    try {
+      if (request.database !== this.currentDatabase) {
+        await this.exec(`USE \`${request.database.replace(/`/g, '\\`')}\``);
+        this.currentDatabase = request.database;
+      }
+      for (const [name, value] of Object.entries(request.settings)) {
+        if (!SETTING_NAME.test(name)) {
+          throw new ClickHouseError(115, 'UNKNOWN_SETTING', `Code: 115. DB::Exception: Unknown setting '${name}'. (UNKNOWN_SETTING)`);
+        }
+        await this.exec(`SET ${name} = ${quoteLiteral(value)}`);
+        applied.push(name);
+      }
+      const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, unescapeTsv(v)]));
+      const result = Object.keys(params).length
+        ? await this.session.queryBindAsync(request.sql, params, { format: request.format })
+        : await this.session.queryAsync(request.sql, { format: request.format });
+      return {
+        body: Buffer.from(result.bytes()),
+        rowsRead: result.rowsRead,
+        bytesRead: result.bytesRead,
+        elapsedSec: result.elapsed,
+      };
+    } catch (error) {
+      throw toClickHouseError(error);
+    } finally {
+      for (const name of applied) await this.exec(`SET ${name} = DEFAULT`).catch(() => undefined);
+    }
+  }
+
+  private async exec(sql: string): Promise<void> {
+    await this.session.queryAsync(sql, { format: 'TSV' });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    this.session.close();
+    if (this.isTemp) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function toClickHouseError(error: unknown): ClickHouseError {
+  if (error instanceof ClickHouseError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /^Code: (\d+)\..*\(([A-Z_0-9]+)\)/s.exec(message);
+  const code = match ? Number(match[1]) : ((error as { clickhouseCode?: number })?.clickhouseCode ?? 1001);
+  const name = match?.[2] ?? 'STD_EXCEPTION';
+  return new ClickHouseError(code, name, message.trim());
+}
