@@ -1,0 +1,192 @@
+/**
+ * A uPlot instance that lives as long as its element: built once per layout,
+ * fed with setData, resized with setSize, destroyed on disconnect. Rebuilt only
+ * when the set of lines or the axis kind changes.
+ */
+import uPlot from 'uplot';
+import { DASHES } from './colors.js';
+import { formatDuration, formatStep, formatTime, formatValue } from './format.js';
+import { alignLines, prepareLine, type LineSource, type XAxisMode } from './series-data.js';
+import type { CanvasTheme } from './uplot.styles.js';
+
+export interface LineSpec {
+  id: string;
+  label: string;
+  color: string;
+  /** Index into DASHES. */
+  dash: number;
+  data: LineSource;
+  /** Epoch ms the relative axis counts from. */
+  origin: number;
+}
+
+export interface LineChartOptions {
+  xAxis: XAxisMode;
+  smoothing: number;
+  logScale: boolean;
+  theme: CanvasTheme;
+  width: number;
+  height: number;
+}
+
+function withAlpha(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+export function formatX(value: number, mode: XAxisMode): string {
+  if (mode === 'step') return formatStep(value);
+  if (mode === 'time') return formatTime(value * 1000);
+  return formatDuration(value);
+}
+
+export class LineChart {
+  private plot: uPlot | undefined;
+  private layout = '';
+  private readonly mount: HTMLElement;
+  private readonly tooltip: HTMLElement;
+  private lines: LineSpec[] = [];
+  private options: LineChartOptions | undefined;
+  private hidden = new Set<string>();
+  /** Points drawn and points held, after the last update. */
+  drawn = 0;
+  total = 0;
+
+  constructor(mount: HTMLElement, tooltip: HTMLElement) {
+    this.mount = mount;
+    this.tooltip = tooltip;
+  }
+
+  /** The data uPlot currently draws (tests read it to check what reached the chart). */
+  get data(): uPlot.AlignedData | undefined {
+    return this.plot?.data;
+  }
+
+  update(lines: LineSpec[], options: LineChartOptions): void {
+    this.lines = lines;
+    this.options = options;
+    if (options.width <= 0 || options.height <= 0) return;
+    const prepared = lines.map((l) => prepareLine(l.data, options.xAxis, l.origin, options.smoothing, options.width));
+    this.drawn = prepared.reduce((n, p) => n + p.x.length, 0);
+    this.total = prepared.reduce((n, p) => n + p.total, 0);
+    const columns = alignLines(prepared, options.logScale) as unknown as uPlot.AlignedData;
+    const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.xAxis, options.smoothing > 0, options.logScale, options.theme]);
+    if (!this.plot || layout !== this.layout) {
+      this.plot?.destroy();
+      this.layout = layout;
+      this.plot = new uPlot(this.buildOptions(options), columns, this.mount);
+      this.applyVisibility();
+    } else {
+      this.plot.setData(columns);
+    }
+  }
+
+  setSize(width: number, height: number): void {
+    if (this.options) this.update(this.lines, { ...this.options, width, height });
+    this.plot?.setSize({ width, height });
+  }
+
+  /** Shows or hides every drawn series of a line (the legend toggles). */
+  setLineVisible(id: string, visible: boolean): void {
+    if (visible) this.hidden.delete(id);
+    else this.hidden.add(id);
+    this.applyVisibility();
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.layout = '';
+  }
+
+  private applyVisibility() {
+    if (!this.plot || !this.options) return;
+    const perLine = this.options.smoothing > 0 ? 2 : 1;
+    this.lines.forEach((line, i) => {
+      for (let s = 0; s < perLine; s++) this.plot!.setSeries(1 + i * perLine + s, { show: !this.hidden.has(line.id) });
+    });
+  }
+
+  private buildOptions(options: LineChartOptions): uPlot.Options {
+    const { theme, xAxis } = options;
+    const smoothed = options.smoothing > 0;
+    const series: uPlot.Series[] = [{}];
+    for (const line of this.lines) {
+      const dash = DASHES[line.dash % DASHES.length];
+      series.push({
+        label: smoothed ? `${line.label} (raw)` : line.label,
+        stroke: smoothed ? withAlpha(line.color, 0.25) : line.color,
+        width: smoothed ? 1 : 1.5,
+        dash,
+        points: { show: false },
+      });
+      if (smoothed) series.push({ label: line.label, stroke: line.color, width: 2, dash, points: { show: false } });
+    }
+    const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
+      stroke: theme.muted,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1 },
+      font: `11px ${theme.font}`,
+      values,
+    });
+    return {
+      width: options.width,
+      height: options.height,
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      scales: {
+        x: { time: xAxis === 'time' },
+        y: options.logScale ? { distr: 3 } : {},
+      },
+      axes: [
+        xAxis === 'time' ? axis() : axis((_u, ticks) => ticks.map((t) => formatX(t, xAxis))),
+        { ...axis((_u, ticks) => ticks.map((t) => formatValue(t))), size: 56 },
+      ],
+      series,
+      hooks: { setCursor: [(u) => this.showTooltip(u)] },
+    };
+  }
+
+  private showTooltip(u: uPlot) {
+    const idx = u.cursor.idx;
+    const left = u.cursor.left ?? -1;
+    if (idx == null || left < 0 || !this.options) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const mode = this.options.xAxis;
+    const perLine = this.options.smoothing > 0 ? 2 : 1;
+    const rows: string[] = [];
+    this.lines.forEach((line, i) => {
+      if (this.hidden.has(line.id)) return;
+      const col = 1 + i * perLine + (perLine - 1);
+      const value = nearestDefined(u.data[col], idx);
+      if (value === undefined) return;
+      rows.push(`<div><span class="swatch" style="background:${line.color}"></span>${escapeHtml(line.label)}: <b>${formatValue(value ?? NaN)}</b></div>`);
+    });
+    const header = `<div class="tip-x">${mode === 'step' ? 'step ' : ''}${escapeHtml(formatX(u.data[0][idx], mode))}</div>`;
+    this.tooltip.innerHTML = header + rows.join('');
+    this.tooltip.hidden = false;
+    const plotLeft = u.over.offsetLeft;
+    const x = plotLeft + left;
+    const flip = x > u.width / 2;
+    this.tooltip.style.left = flip ? '' : `${x + 12}px`;
+    this.tooltip.style.right = flip ? `${u.width - x + 12}px` : '';
+    this.tooltip.style.top = `${u.over.offsetTop + 8}px`;
+  }
+}
+
+/** The series value at idx, or the nearest one a few columns away (aligned series have holes). */
+function nearestDefined(column: ArrayLike<number | null | undefined>, idx: number): number | null | undefined {
+  for (let d = 0; d < 64; d++) {
+    const a = column[idx - d];
+    if (a !== undefined) return a;
+    const b = column[idx + d];
+    if (b !== undefined) return b;
+  }
+  return undefined;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

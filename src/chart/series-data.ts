@@ -1,0 +1,98 @@
+/**
+ * Turns store series into what uPlot draws: x chosen by axis mode, EMA
+ * smoothing on the full-resolution values, LTTB down to the pixel width, then
+ * all lines aligned on one shared x array.
+ *
+ * Smoothing happens before decimation so the smoothed curve is the same at any
+ * zoom or width; the raw and smoothed lines reuse one set of LTTB indices.
+ */
+import { debiasedEma } from '../decimate/ema.js';
+import { lttbIndices } from '../decimate/lttb.js';
+
+export type XAxisMode = 'step' | 'time' | 'relative';
+
+export interface LineSource {
+  steps: Float64Array;
+  times: Float64Array;
+  values: Float64Array;
+}
+
+export interface PreparedLine {
+  x: Float64Array;
+  raw: Float64Array;
+  smooth: Float64Array | null;
+  /** Points before decimation. */
+  total: number;
+}
+
+/** x values of a series for an axis mode; time axes are in seconds, as uPlot expects. */
+export function xValues(line: LineSource, mode: XAxisMode, relativeOrigin: number): Float64Array {
+  if (mode === 'step') return line.steps;
+  const out = new Float64Array(line.times.length);
+  const origin = mode === 'relative' ? relativeOrigin : 0;
+  for (let i = 0; i < out.length; i++) out[i] = (line.times[i] - origin) / 1000;
+  return out;
+}
+
+export function prepareLine(source: LineSource, mode: XAxisMode, relativeOrigin: number, smoothing: number, maxPoints: number): PreparedLine {
+  // Steps are ordered by the query; wall time usually is too, but a resumed run can log out of order.
+  const line = mode === 'step' ? source : sortedByTime(source);
+  const x = xValues(line, mode, relativeOrigin);
+  const smooth = smoothing > 0 ? debiasedEma(line.values, smoothing) : null;
+  const keep = lttbIndices(x, line.values, Math.max(3, Math.floor(maxPoints)));
+  if (keep.length === x.length) return { x, raw: line.values, smooth, total: x.length };
+  const pick = (from: Float64Array) => {
+    const out = new Float64Array(keep.length);
+    for (let i = 0; i < keep.length; i++) out[i] = from[keep[i]];
+    return out;
+  };
+  return { x: pick(x), raw: pick(line.values), smooth: smooth && pick(smooth), total: x.length };
+}
+
+/** uPlot's data: one x array, then one y array per drawn series. */
+export type AlignedColumns = [Float64Array | number[], ...Array<Array<number | null | undefined>>];
+
+/**
+ * Merges lines onto the union of their x values. A line has `undefined` where
+ * it has no point (uPlot joins across those) and `null` where its value is not
+ * finite or not drawable on a log axis (uPlot breaks the line there, so a NaN
+ * shows as a gap rather than vanishing).
+ */
+export function alignLines(lines: PreparedLine[], logScale: boolean): AlignedColumns {
+  const total = lines.reduce((n, l) => n + l.x.length, 0);
+  const merged = new Float64Array(total);
+  let offset = 0;
+  for (const line of lines) {
+    merged.set(line.x, offset);
+    offset += line.x.length;
+  }
+  merged.sort();
+  let unique = 0;
+  for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[unique - 1]) merged[unique++] = merged[i];
+  const xs = merged.slice(0, unique);
+
+  const columns: AlignedColumns = [xs];
+  const drawable = (v: number) => (Number.isFinite(v) && (!logScale || v > 0) ? v : null);
+  for (const line of lines) {
+    const ys = [line.raw, ...(line.smooth ? [line.smooth] : [])];
+    const outs = ys.map(() => new Array<number | null | undefined>(xs.length));
+    let j = 0;
+    for (let i = 0; i < line.x.length; i++) {
+      // x is sorted within a line; advance through the union to its slot.
+      while (xs[j] < line.x[i]) j++;
+      for (let s = 0; s < ys.length; s++) outs[s][j] = drawable(ys[s][i]);
+    }
+    columns.push(...outs);
+  }
+  return columns;
+}
+
+function sortedByTime(line: LineSource): LineSource {
+  const { times } = line;
+  let sorted = true;
+  for (let i = 1; i < times.length && sorted; i++) sorted = times[i - 1] <= times[i];
+  if (sorted) return line;
+  const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b]);
+  const permute = (from: Float64Array) => Float64Array.from(order, (i) => from[i]);
+  return { steps: permute(line.steps), times: permute(line.times), values: permute(line.values) };
+}

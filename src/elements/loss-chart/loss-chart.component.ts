@@ -1,0 +1,336 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { colorFor } from '../../chart/colors.js';
+import { formatAge, formatStep, formatValue } from '../../chart/format.js';
+import { LineChart, type LineSpec } from '../../chart/line-chart.js';
+import type { XAxisMode } from '../../chart/series-data.js';
+import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
+import { debiasedEma } from '../../decimate/ema.js';
+import { pageSource } from '../../store/registry.js';
+import { SeriesController } from '../../store/series-controller.js';
+import type { SeriesBuffer } from '../../store/series.js';
+import { lossChartStyles } from './loss-chart.styles.js';
+
+export type DataState = 'loading' | 'ready' | 'empty' | 'error';
+
+export interface DataStateDetail {
+  state: DataState;
+  message: string;
+}
+
+const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
+
+/** Splits a comma-separated attribute into distinct, trimmed, non-empty names. */
+export function parseList(value: string | null | undefined): string[] {
+  return [...new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
+/**
+ * @summary Live loss curves of one or more runs from ClickHouse, smoothed like TensorBoard.
+ *
+ * @attr run - Run id, or several separated by commas.
+ * @attr metric - Metric name(s), comma-separated. Default `loss`.
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source, else http://127.0.0.1:8123.
+ * @attr user - ClickHouse user (use a read-only one on shared pages).
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table. Default `training_observability.metric_points`.
+ * @attr x-axis - `step` (default), `time` (wall clock) or `relative` (time since the run's first point).
+ * @attr smoothing - Debiased EMA weight in [0, 1). Default 0.6; 0 draws raw points only.
+ * @attr log-scale - Logarithmic y axis.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr heading - Title shown above the chart. Default: the metric names.
+ * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - Title and data age.
+ * @csspart plot - The chart area.
+ * @csspart legend - The list of series with their latest values.
+ *
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text and axes.
+ * @cssprop --trainwatch-grid-color - Grid lines.
+ * @cssprop --trainwatch-border-color - Card border.
+ * @cssprop --trainwatch-error-color - Error text.
+ * @cssprop --trainwatch-font-family - Font.
+ * @cssprop --trainwatch-radius - Card corner radius.
+ * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
+ */
+export class LossChart extends LitElement {
+  static override styles = [themeStyles, uplotStyles, lossChartStyles];
+
+  static override properties = {
+    run: { type: String, reflect: true },
+    metric: { type: String, reflect: true },
+    src: { type: String },
+    user: { type: String },
+    password: { type: String },
+    table: { type: String },
+    xAxis: { type: String, attribute: 'x-axis', reflect: true },
+    smoothing: { type: Number, reflect: true },
+    logScale: { type: Boolean, attribute: 'log-scale', reflect: true },
+    pollInterval: { type: Number, attribute: 'poll-interval' },
+    heading: { type: String },
+    theme: { type: String, reflect: true },
+  };
+
+  declare run: string;
+  declare metric: string;
+  declare src: string | undefined;
+  declare user: string | undefined;
+  declare password: string | undefined;
+  declare table: string | undefined;
+  declare xAxis: XAxisMode;
+  declare smoothing: number;
+  declare logScale: boolean;
+  declare pollInterval: number | undefined;
+  declare heading: string | undefined;
+  declare theme: 'light' | 'dark' | undefined;
+
+  /** Data state as rendered; also announced by the `trainwatch-state` event. */
+  state: DataState = 'loading';
+  stateMessage = '';
+
+  private readonly data = new SeriesController(this, () => ({
+    source: {
+      ...pageSource(),
+      ...(this.src ? { url: this.src } : {}),
+      ...(this.user !== undefined ? { user: this.user } : {}),
+      ...(this.password !== undefined ? { password: this.password } : {}),
+      ...(this.table ? { table: this.table } : {}),
+      ...(this.pollInterval ? { pollInterval: this.pollInterval } : {}),
+    },
+    keys: this.configError() ? [] : this.runs.flatMap((run) => this.metrics.map((metric) => ({ run, metric }))),
+  }));
+
+  private chart: LineChart | undefined;
+  private resizeObserver: ResizeObserver | undefined;
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  private hiddenLines = new Set<string>();
+  private drawnVersions = '';
+
+  constructor() {
+    super();
+    this.run = '';
+    this.metric = 'loss';
+    this.xAxis = 'step';
+    this.smoothing = 0.6;
+    this.logScale = false;
+  }
+
+  get runs(): string[] {
+    return parseList(this.run);
+  }
+
+  get metrics(): string[] {
+    return parseList(this.metric);
+  }
+
+  /** The uPlot data currently drawn: [x, ...y columns]. */
+  get chartData() {
+    return this.chart?.data;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Data age ("last point 4 s ago") has to move even when no data arrives.
+    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
+    if (this.hasUpdated) this.observeSize();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.ageTimer);
+    this.ageTimer = undefined;
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = undefined;
+    this.chart?.destroy();
+    this.drawnVersions = '';
+  }
+
+  /** True while this element holds a timer, observer or subscription (for teardown checks). */
+  get holdsResources(): boolean {
+    return this.ageTimer !== undefined || this.resizeObserver !== undefined || this.data.store !== undefined;
+  }
+
+  protected override willUpdate(): void {
+    this.data.sync();
+  }
+
+  protected override firstUpdated(): void {
+    const plot = this.renderRoot.querySelector<HTMLElement>('.plot-mount')!;
+    const tooltip = this.renderRoot.querySelector<HTMLElement>('.tooltip')!;
+    this.chart = new LineChart(plot, tooltip);
+    this.observeSize();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('theme')) this.drawnVersions = '';
+    this.draw();
+    this.announceState();
+  }
+
+  private observeSize() {
+    const plot = this.renderRoot.querySelector<HTMLElement>('.plot');
+    if (!plot || this.resizeObserver) return;
+    this.resizeObserver = new ResizeObserver(() => {
+      this.drawnVersions = '';
+      this.draw();
+    });
+    this.resizeObserver.observe(plot);
+  }
+
+  private configError(): string | undefined {
+    if (!X_AXES.includes(this.xAxis)) return `x-axis must be one of ${X_AXES.join(', ')}; got "${this.xAxis}".`;
+    if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; got "${this.getAttribute('smoothing') ?? this.smoothing}".`;
+    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+    return undefined;
+  }
+
+  private lineSpecs(series: SeriesBuffer[]): LineSpec[] {
+    const oneRun = this.runs.length === 1;
+    const origins = new Map<string, number>();
+    for (const s of series) {
+      if (!s.length) continue;
+      origins.set(s.key.run, Math.min(origins.get(s.key.run) ?? Infinity, s.times[0]));
+    }
+    return series
+      .filter((s) => s.length > 0)
+      .map((s) => {
+        const metricIndex = this.metrics.indexOf(s.key.metric);
+        return {
+          id: `${s.key.run}\u0000${s.key.metric}`,
+          label: oneRun ? s.key.metric : `${s.key.run} · ${s.key.metric}`,
+          // One run: a colour per metric. Several: the run's colour, a dash per metric.
+          color: colorFor(oneRun ? `metric:${s.key.metric}` : s.key.run),
+          dash: oneRun ? 0 : metricIndex,
+          data: s,
+          origin: origins.get(s.key.run) ?? 0,
+        };
+      });
+  }
+
+  private draw() {
+    const plot = this.renderRoot.querySelector<HTMLElement>('.plot');
+    if (!this.chart || !plot) return;
+    const series = this.data.series;
+    const width = Math.floor(plot.clientWidth);
+    const height = Math.floor(plot.clientHeight);
+    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), width, height, this.xAxis, this.smoothing, this.logScale]);
+    if (versions === this.drawnVersions) return;
+    this.drawnVersions = versions;
+    const lines = this.lineSpecs(series);
+    if (!lines.length) {
+      this.chart.destroy();
+      return;
+    }
+    this.chart.update(lines, {
+      xAxis: this.xAxis,
+      smoothing: this.smoothing,
+      logScale: this.logScale,
+      theme: readCanvasTheme(this),
+      width,
+      height,
+    });
+    for (const id of this.hiddenLines) this.chart.setLineVisible(id, false);
+  }
+
+  private computeState(series: SeriesBuffer[]): DetailState {
+    const error = this.configError();
+    if (error) return { state: 'error', message: error };
+    if (!this.runs.length) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (!this.metrics.length) return { state: 'empty', message: 'No metric selected: set the metric attribute.' };
+    if (series.length < this.data.keys.length || series.every((s) => s.status === 'loading')) {
+      return { state: 'loading', message: 'Loading…' };
+    }
+    if (series.some((s) => s.length > 0)) return { state: 'ready', message: '' };
+    const failed = series.find((s) => s.status === 'error');
+    if (failed) return { state: 'error', message: failed.error ?? 'Error' };
+    return { state: 'empty', message: this.explainEmpty(series) };
+  }
+
+  private explainEmpty(series: SeriesBuffer[]): string {
+    const store = this.data.store;
+    const table = this.table ?? 'training_observability.metric_points';
+    const missingRuns = this.runs.filter((run) => store?.runInfo(run) === null);
+    if (missingRuns.length === this.runs.length) {
+      return `Run ${missingRuns.map((r) => `"${r}"`).join(', ')} not found in ${table}.`;
+    }
+    const known = this.runs.map((run) => store?.runInfo(run)).find((info) => info);
+    const has = known ? ` Run "${known.run}" has: ${known.metrics.slice(0, 12).join(', ')}${known.metrics.length > 12 ? ', …' : ''}.` : '';
+    return `No points yet for ${series.map((s) => `"${s.key.metric}"`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.${has}`;
+  }
+
+  private announceState() {
+    const { state, message } = this.computeState(this.data.series);
+    if (state === this.state && message === this.stateMessage) return;
+    this.state = state;
+    this.stateMessage = message;
+    this.dispatchEvent(new CustomEvent<DataStateDetail>('trainwatch-state', { detail: { state, message }, bubbles: true, composed: true }));
+  }
+
+  private toggleLine(id: string) {
+    const visible = this.hiddenLines.has(id);
+    if (visible) this.hiddenLines.delete(id);
+    else this.hiddenLines.add(id);
+    this.chart?.setLineVisible(id, visible);
+    this.requestUpdate();
+  }
+
+  protected override render() {
+    const series = this.data.series;
+    const { state, message } = this.computeState(series);
+    const lines = this.lineSpecs(series);
+    const lastTime = Math.max(...series.map((s) => s.lastTime).filter(Number.isFinite), -Infinity);
+    const age = Number.isFinite(lastTime) ? Date.now() - lastTime : NaN;
+    const erroring = series.find((s) => s.status === 'error');
+    const title = this.heading ?? this.metrics.join(', ');
+    const summary = lines
+      .map((l) => `${l.label} ${formatValue(l.data.values[l.data.values.length - 1])} at step ${formatStep(l.data.steps[l.data.steps.length - 1])}`)
+      .join('; ');
+    return html`
+      <div part="base" class="base">
+        <header part="header">
+          <span class="title">${title}</span>
+          ${Number.isFinite(age) ? html`<span class="meta ${age > 60_000 ? 'stale' : ''}">last point ${formatAge(age)}</span>` : nothing}
+        </header>
+        ${state === 'ready' && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
+        <div part="plot" class="plot" role="img" aria-label=${`${title}: ${summary || message}`}>
+          <div class="plot-mount"></div>
+          <div class="tooltip" hidden></div>
+          ${state === 'ready'
+            ? nothing
+            : html`<div class="overlay ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
+        </div>
+        <ul part="legend" class="legend">
+          ${lines.map((line) => this.renderLegendItem(line))}
+          ${state === 'ready'
+            ? series.filter((s) => s.length === 0).map((s) => html`<li class="missing">${s.key.run} · ${s.key.metric}: no data</li>`)
+            : nothing}
+        </ul>
+      </div>
+    `;
+  }
+
+  private renderLegendItem(line: LineSpec) {
+    const values = line.data.values;
+    const last = values[values.length - 1];
+    const smoothedLast = this.smoothing > 0 ? debiasedEma(values, this.smoothing)[values.length - 1] : last;
+    const visible = !this.hiddenLines.has(line.id);
+    return html`<li>
+      <button type="button" aria-pressed=${visible ? 'true' : 'false'} @click=${() => this.toggleLine(line.id)}>
+        <span class="swatch" style="background:${line.color}"></span>${line.label}
+        <span class="value">${formatValue(smoothedLast)}${this.smoothing > 0 ? ` (raw ${formatValue(last)})` : ''}</span>
+      </button>
+    </li>`;
+  }
+}
+
+type DetailState = DataStateDetail;
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'trainwatch-state': CustomEvent<DataStateDetail>;
+  }
+}

@@ -1,0 +1,10 @@
+/** trainwatch: element classes and the store, with no side effects (see ./define for the tags). */
+export { LossChart, parseList, type DataState, type DataStateDetail } from './elements/loss-chart/loss-chart.component.js';
+export { configure, storeFor, pageSource, type SourceConfig } from './store/registry.js';
+export { TelemetryStore, type StoreOptions } from './store/store.js';
+export { SeriesBuffer, type SeriesStatus } from './store/series.js';
+export { ClickHouseSource, type ClickHouseSourceOptions } from './sources/clickhouse-source.js';
+export type { TelemetrySource, SeriesKey, SeriesChunk, SeriesRequest, RunInfo } from './sources/source.js';
+export { lttbIndices } from './decimate/lttb.js';
+export { debiasedEma } from './decimate/ema.js';
+export { defineElement } from './internal/define.js';

@@ -1,0 +1,61 @@
+/**
+ * One store per source per page. Elements ask for the store of their source
+ * configuration; equal configurations get the same instance, and therefore
+ * share series and requests.
+ */
+import { ClickHouseSource } from '../sources/clickhouse-source.js';
+import type { TelemetrySource } from '../sources/source.js';
+import { TelemetryStore } from './store.js';
+
+export interface SourceConfig {
+  /** ClickHouse HTTP URL. */
+  url: string;
+  user?: string;
+  password?: string;
+  /** Database-qualified table (default training_observability.metric_points). */
+  table?: string;
+  /** Poll interval in ms (default 2000). */
+  pollInterval?: number;
+}
+
+const DEFAULTS: SourceConfig = { url: 'http://127.0.0.1:8123' };
+let pageDefaults: SourceConfig = { ...DEFAULTS };
+
+/** Sets the page-wide source that elements use when they have no `src` of their own. */
+export function configure(config: Partial<SourceConfig>): void {
+  pageDefaults = { ...pageDefaults, ...config };
+}
+
+export function pageSource(): SourceConfig {
+  return pageDefaults;
+}
+
+/** Test hook: back to the built-in defaults. */
+export function resetConfiguration(): void {
+  pageDefaults = { ...DEFAULTS };
+}
+
+const stores = new Map<string, TelemetryStore>();
+
+function sourceKey(config: SourceConfig): string {
+  return JSON.stringify([config.url, config.user ?? '', config.password ?? '', config.table ?? '', config.pollInterval ?? 0]);
+}
+
+/** The shared store for a source configuration, created on first use. */
+export function storeFor(config: SourceConfig, makeSource: (c: SourceConfig) => TelemetrySource = (c) => new ClickHouseSource(c)): TelemetryStore {
+  const key = sourceKey(config);
+  let store = stores.get(key);
+  if (!store) {
+    const created: TelemetryStore = new TelemetryStore(makeSource(config), { pollInterval: config.pollInterval }, () => {
+      if (stores.get(key) === created) stores.delete(key);
+    });
+    store = created;
+    stores.set(key, store);
+  }
+  return store;
+}
+
+/** Stores alive on this page (tests use it to prove nothing outlives its elements). */
+export function liveStores(): TelemetryStore[] {
+  return [...stores.values()];
+}
