@@ -1,6 +1,6 @@
 /** trainwatch: element classes and the store, with no side effects (see ./define for the tags). */
 export { LossChart, parseList, type DataState, type DataStateDetail } from './elements/loss-chart/loss-chart.component.js';
-export { configure, storeFor, pageSource, type SourceConfig } from './store/registry.js';
+export { configure, storeFor, pageSource, registerTransport, type SourceConfig, type SourceFactory } from './store/registry.js';
 export { TelemetryStore, type StoreOptions } from './store/store.js';
 export { SeriesBuffer, type SeriesStatus } from './store/series.js';
 export { ClickHouseSource, type ClickHouseSourceOptions } from './sources/clickhouse-source.js';

@@ -118,10 +118,11 @@ export class ClickHouseHttpHandler {
   }
 
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const queryId = randomUUID();
+    let queryId: string = randomUUID();
     this.writeCors(req, res);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      queryId = url.searchParams.get('query_id') || queryId;
       if (req.method === 'OPTIONS') {
         res.writeHead(204).end();
         return;
@@ -140,7 +141,7 @@ export class ClickHouseHttpHandler {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n');
         return;
       }
-      await this.runQuery(req, res, url, queryParam, body, url.searchParams.get('query_id') ?? queryId);
+      await this.runQuery(req, res, url, queryParam, body, queryId);
     } catch (error) {
       this.writeError(res, error, queryId);
     }
@@ -156,6 +157,7 @@ export class ClickHouseHttpHandler {
     const scanned = scanSql(sql);
     if (scanned.multiStatement) fail(62, 'SYNTAX_ERROR', 'Multi-statements are not allowed');
     if (!scanned.kind) fail(62, 'SYNTAX_ERROR', 'Empty query');
+    if (scanned.intoOutfile) fail(358, 'INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed');
 
     const params: Record<string, string> = {};
     const settings: Record<string, string> = {};
@@ -164,13 +166,16 @@ export class ClickHouseHttpHandler {
       else if (!HTTP_PARAMS.has(name)) settings[name] = value;
     }
 
+    const database = url.searchParams.get('database') ?? String(req.headers['x-clickhouse-database'] ?? 'default');
     const isRead = READ_KINDS.has(scanned.kind);
+    // As on a real server the query is parsed before it is refused, so a syntax error is reported as one;
+    // a read-only user's text is always parsed first, by ClickHouse's own parser, which also refuses a second statement.
+    if (account.readonly || (req.method === 'GET' && !isRead)) await this.parse(sql.slice(0, scanned.dataOffset), database);
     if (req.method === 'GET' && !isRead) {
       fail(164, 'READONLY', 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries');
     }
-    if (account.readonly) await this.checkReadOnly(sql, scanned.kind, settings, user);
+    if (account.readonly) await this.checkReadOnly(sql, scanned.kind, settings, params, user);
 
-    const database = url.searchParams.get('database') ?? String(req.headers['x-clickhouse-database'] ?? 'default');
     const defaultFormat = url.searchParams.get('default_format') ?? String(req.headers['x-clickhouse-format'] ?? 'TabSeparated');
     const format = scanned.kind === 'INSERT' ? defaultFormat : (scanned.format ?? defaultFormat);
     const started = process.hrtime.bigint();
@@ -197,17 +202,26 @@ export class ClickHouseHttpHandler {
     res.end(req.method === 'HEAD' || isInsert ? undefined : result.body);
   }
 
+  /** Parses one statement without running it (the text is a bound parameter): a syntax error or a second statement throws. */
+  private async parse(sql: string, database: string) {
+    // Parameter values are TSV-escaped text, as over HTTP.
+    const q = sql.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+    const params = { q };
+    await this.engine.run({ sql: 'SELECT formatQuery({q:String})', database, format: 'TSVRaw', params, settings: {} });
+  }
+
   /** What `readonly=1` means on a real server, enforced before the statement runs. */
-  private async checkReadOnly(sql: string, kind: string, settings: Record<string, string>, user: string) {
+  private async checkReadOnly(sql: string, kind: string, settings: Record<string, string>, params: Record<string, string>, user: string) {
     const denied = (what: string) => fail(164, 'READONLY', `${user}: Cannot execute query in readonly mode: ${what}`);
     if (!READ_KINDS.has(kind)) denied(`${kind} is not a read`);
     const names = Object.keys(settings);
     if (names.length) denied(`cannot modify '${names[0]}' setting`);
-    const ast = (await this.engine.run({ sql: `EXPLAIN AST ${sql}`, database: 'default', format: 'TSVRaw', params: {}, settings: {} })).body.toString('utf8');
+    const ast = (await this.engine.run({ sql: `EXPLAIN AST ${sql}`, database: 'default', format: 'TSVRaw', params, settings: {} })).body.toString('utf8');
     const lines = ast.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
       if (line === 'Set') denied('SETTINGS clause');
+      if (/^Function file\b/.test(line)) denied('function file');
       if (line.startsWith('TableExpression')) {
         const fn = /^Function (\S+)/.exec(lines[i + 1]?.trim() ?? '');
         if (fn && !SAFE_TABLE_FUNCTIONS.has(fn[1])) denied(`table function ${fn[1]}`);
@@ -254,6 +268,10 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
   const engine = await Engine.open(options);
   const handler = new ClickHouseHttpHandler(engine, options);
   const server: Server = createServer((req, res) => void handler.handle(req, res));
+  // Browsers reuse idle sockets without knowing the server's timeout; a short one makes a
+  // POST race the close and fail. Keep idle connections well past any poll interval.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

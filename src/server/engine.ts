@@ -53,11 +53,11 @@ function quoteLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Parameter values arrive TSV-escaped (as ClickHouse expects them over HTTP); chDB binds raw text. */
-export function unescapeTsv(value: string): string {
-  if (!value.includes('\\')) return value;
-  const map: Record<string, string> = { t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', '0': '\0', '\\': '\\', "'": "'" };
-  return value.replace(/\\(.)/gs, (_m, c: string) => map[c] ?? c);
+/** Names of the `{name:Type}` placeholders of a query. */
+export function parameterNames(sql: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of sql.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:[^{}]+\}/g)) names.add(m[1]);
+  return names;
 }
 
 export interface EngineOptions {
@@ -106,7 +106,7 @@ export class Engine {
     const applied: string[] = [];
     try {
       if (request.database !== this.currentDatabase) {
-        await this.exec(`USE \`${request.database.replace(/`/g, '\\`')}\``);
+        await this.exec(`USE \`${request.database.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``);
         this.currentDatabase = request.database;
       }
       for (const [name, value] of Object.entries(request.settings)) {
@@ -116,10 +116,21 @@ export class Engine {
         await this.exec(`SET ${name} = ${quoteLiteral(value)}`);
         applied.push(name);
       }
-      const params = Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, unescapeTsv(v)]));
-      const result = Object.keys(params).length
-        ? await this.session.queryBindAsync(request.sql, params, { format: request.format })
-        : await this.session.queryAsync(request.sql, { format: request.format });
+      // Parameters go in as `SET param_x = '<text as sent>'`, so ClickHouse parses each value
+      // exactly as a server parses an HTTP param_x (chDB's own binding re-escapes composite values).
+      for (const [name, value] of Object.entries(request.params)) {
+        if (!SETTING_NAME.test(name)) {
+          throw new ClickHouseError(36, 'BAD_ARGUMENTS', `Code: 36. DB::Exception: Invalid query parameter name '${name}'. (BAD_ARGUMENTS)`);
+        }
+        await this.exec(`SET param_${name} = ${quoteLiteral(value)}`);
+      }
+      // Session parameters outlive the request; a placeholder this request did not send must fail as on a server.
+      for (const name of parameterNames(request.sql)) {
+        if (!(name in request.params)) {
+          throw new ClickHouseError(456, 'UNKNOWN_QUERY_PARAMETER', `Code: 456. DB::Exception: Substitution \`${name}\` is not set. (UNKNOWN_QUERY_PARAMETER)`);
+        }
+      }
+      const result = await this.session.queryAsync(request.sql, { format: request.format });
       return {
         body: Buffer.from(result.bytes()),
         rowsRead: result.rowsRead,

@@ -35,6 +35,24 @@ export function resetConfiguration(): void {
   pageDefaults = { ...DEFAULTS };
 }
 
+export type SourceFactory = (config: SourceConfig) => TelemetrySource;
+
+/** Transports by URL prefix; anything unmatched is ClickHouse HTTP. */
+const transports: Array<[prefix: string, factory: SourceFactory]> = [];
+
+/**
+ * Routes `src` URLs that start with `prefix` to another transport (Storybook's
+ * fixtures use `fixture:`; the relay will use its own). Later registrations win.
+ */
+export function registerTransport(prefix: string, factory: SourceFactory): void {
+  transports.unshift([prefix, factory]);
+}
+
+function makeSourceFor(config: SourceConfig): TelemetrySource {
+  const match = transports.find(([prefix]) => config.url.startsWith(prefix));
+  return match ? match[1](config) : new ClickHouseSource(config);
+}
+
 const stores = new Map<string, TelemetryStore>();
 
 function sourceKey(config: SourceConfig): string {
@@ -42,7 +60,7 @@ function sourceKey(config: SourceConfig): string {
 }
 
 /** The shared store for a source configuration, created on first use. */
-export function storeFor(config: SourceConfig, makeSource: (c: SourceConfig) => TelemetrySource = (c) => new ClickHouseSource(c)): TelemetryStore {
+export function storeFor(config: SourceConfig, makeSource: SourceFactory = makeSourceFor): TelemetryStore {
   const key = sourceKey(config);
   let store = stores.get(key);
   if (!store) {

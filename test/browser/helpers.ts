@@ -1,6 +1,6 @@
 /** Shared by browser tests: write known rows into the real (embedded) ClickHouse and wait for effects. */
 import { createClient } from '@clickhouse/client-web';
-import { CLICKHOUSE_URL } from '/__env.js';
+import { CLICKHOUSE_URL } from 'trainwatch-test-env';
 
 // fetch() with keepalive caps request bodies at 64 KB, too small for test inserts.
 export const writer = createClient({ url: CLICKHOUSE_URL, username: 'default', password: '', keep_alive: { enabled: false } });

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL, PROXY_URL } from '/__env.js';
+import { CLICKHOUSE_URL, PROXY_URL } from 'trainwatch-test-env';
 import { countRows, insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
 import { LossChart } from './loss-chart.component.js';
