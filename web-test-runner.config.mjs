@@ -110,6 +110,9 @@ function embeddedClickHouse() {
       await proxy?.down().catch(() => {});
       await server?.close();
     },
+    resolveImport({ source }) {
+      if (source === 'trainwatch-test-env') return '/__env.js';
+    },
     async serve(context) {
       if (context.path === '/__env.js') {
         return {
