@@ -1,22 +1,21 @@
 /**
- * Run colours: the same run gets the same colour in every element on the page,
- * without coordination, by hashing its id into a fixed palette.
- * The palette is Tableau 10, distinguishable in both themes.
+ * Run colours: the same run gets the same colour in every element on the page.
+ * Colours are handed out in order of first use from one page-wide table, so
+ * the first ten runs never share a colour (hashing would collide a third of
+ * the time with only three runs). The palette is Tableau 10 with its yellow
+ * and grey darkened to stay readable on white.
  */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#c9a227', '#ff9da7', '#9c755f', '#7f7f7f'];
 
-/** FNV-1a: stable across sessions and browsers. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+const assigned = new Map<string, string>();
 
 export function colorFor(id: string): string {
-  return PALETTE[hash(id) % PALETTE.length];
+  let color = assigned.get(id);
+  if (!color) {
+    color = PALETTE[assigned.size % PALETTE.length];
+    assigned.set(id, color);
+  }
+  return color;
 }
 
 /** Dash patterns that tell metrics of one run apart when colour is taken by the run. */
