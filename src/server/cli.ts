@@ -1,0 +1,131 @@
+/**
+ * `trainwatch <command>`: the embedded ClickHouse, the telemetry simulator and
+ * the demo dashboard. Every command validates its flags and explains a bad one
+ * instead of starting half-configured.
+ */
+import { integer, parse, untilInterrupted, UsageError } from './cli-args.js';
+import { startClickHouseServer, type ClickHouseUser } from './clickhouse-server.js';
+import { simulate } from './simulator.js';
+
+const USAGE = `trainwatch — live ML training telemetry from ClickHouse
+
+Usage:
+  trainwatch clickhouse [--port 8123] [--host 127.0.0.1] [--data DIR]
+                        [--user NAME:PASSWORD]... [--readonly-user NAME:PASSWORD]...
+                        [--allow-origin ORIGIN]...
+      Embedded ClickHouse (chDB) behind the ClickHouse HTTP interface, with
+      training_observability.metric_points created. Data lives in DIR
+      (a temporary directory, removed on exit, when omitted).
+
+  trainwatch simulate --url http://127.0.0.1:8123 [--user NAME] [--password PW]
+                      [--runs 2] [--history 2000] [--rate 5] [--seed N] [--backfill-only]
+      Writes realistic telemetry for N runs with plain HTTP INSERTs (works
+      against any ClickHouse), backfilling --history steps, then live at
+      --rate steps/s until interrupted.
+
+  trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 3] [--history 20000] [--data DIR]
+      Embedded ClickHouse + simulator + the demo dashboard; prints its URL.
+`;
+
+function users(plain: string[] = [], readonly: string[] = []): ClickHouseUser[] | undefined {
+  const parseUser = (spec: string, ro: boolean): ClickHouseUser => {
+    const colon = spec.indexOf(':');
+    if (colon <= 0) throw new UsageError(`user must be NAME:PASSWORD; got "${spec}"`);
+    return { name: spec.slice(0, colon), password: spec.slice(colon + 1), readonly: ro };
+  };
+  const list = [...plain.map((u) => parseUser(u, false)), ...readonly.map((u) => parseUser(u, true))];
+  if (!list.length) return undefined;
+  // Without an explicit default user, keep the passwordless `default` a fresh server has.
+  if (!list.some((u) => u.name === 'default')) list.unshift({ name: 'default', password: '' });
+  return list;
+}
+
+async function clickhouse(args: string[]) {
+  const v = parse(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    data: { type: 'string' },
+    user: { type: 'string', multiple: true },
+    'readonly-user': { type: 'string', multiple: true },
+    'allow-origin': { type: 'string', multiple: true },
+  });
+  const server = await startClickHouseServer({
+    port: integer(v.port, 'port', 8123, 0, 65535),
+    host: v.host,
+    dataDir: v.data,
+    users: users(v.user, v['readonly-user']),
+    allowOrigins: v['allow-origin'],
+  });
+  console.log(`ClickHouse (chDB ${server.engine.version}) listening on ${server.url}`);
+  console.log(`data: ${server.engine.dataDir}${v.data ? '' : ' (temporary)'}`);
+  await untilInterrupted();
+  await server.close();
+}
+
+async function simulateCommand(args: string[]) {
+  const v = parse(args, {
+    url: { type: 'string' },
+    user: { type: 'string' },
+    password: { type: 'string' },
+    runs: { type: 'string' },
+    history: { type: 'string' },
+    rate: { type: 'string' },
+    seed: { type: 'string' },
+    'backfill-only': { type: 'boolean' },
+  });
+  if (!v.url) throw new UsageError('--url is required, e.g. --url http://127.0.0.1:8123');
+  if (!/^https?:\/\//.test(v.url)) throw new UsageError(`--url must start with http:// or https://; got "${v.url}"`);
+  const controller = new AbortController();
+  const options = {
+    url: v.url,
+    user: v.user,
+    password: v.password,
+    runs: integer(v.runs, 'runs', 2, 1, 1000),
+    history: integer(v.history, 'history', 2000, 0, 100_000_000),
+    stepsPerSecond: integer(v.rate, 'rate', 5, 1, 100_000),
+    seed: v.seed === undefined ? undefined : integer(v.seed, 'seed', 0),
+    signal: controller.signal,
+    log: (message: string) => console.log(message),
+  };
+  if (v['backfill-only']) {
+    const { backfill } = await import('./simulator.js');
+    await backfill(options);
+    return;
+  }
+  void untilInterrupted().then(() => controller.abort());
+  await simulate(options);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'clickhouse':
+        await clickhouse(rest);
+        return 0;
+      case 'simulate':
+        await simulateCommand(rest);
+        return 0;
+      case 'demo': {
+        const { demo } = await import('./demo.js');
+        await demo(rest);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`trainwatch: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`trainwatch ${command}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
