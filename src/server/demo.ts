@@ -1,0 +1,69 @@
+/**
+ * `trainwatch demo`: the embedded ClickHouse, the simulator writing live runs
+ * into it, and the demo dashboard served by Vite — one command for a newcomer.
+ */
+import { fileURLToPath } from 'node:url';
+import { startClickHouseServer, type EmbeddedClickHouse } from './clickhouse-server.js';
+import { integer, parse, untilInterrupted } from './cli-args.js';
+import { simulate } from './simulator.js';
+
+const DEMO_ROOT = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+/** The preferred port, or any free one when it is taken (a second demo, a real ClickHouse…). */
+async function startClickHouse(port: number, dataDir: string | undefined): Promise<EmbeddedClickHouse> {
+  try {
+    return await startClickHouseServer({ port, dataDir });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    console.log(`port ${port} is busy; using a free port for the embedded ClickHouse`);
+    return startClickHouseServer({ port: 0, dataDir });
+  }
+}
+
+export async function demo(args: string[]): Promise<void> {
+  const v = parse(args, {
+    port: { type: 'string' },
+    'clickhouse-port': { type: 'string' },
+    runs: { type: 'string' },
+    history: { type: 'string' },
+    rate: { type: 'string' },
+    data: { type: 'string' },
+  });
+  const port = integer(v.port, 'port', 5173, 0, 65535);
+  const runs = integer(v.runs, 'runs', 3, 1, 50);
+  const history = integer(v.history, 'history', 20_000, 0, 10_000_000);
+  const rate = integer(v.rate, 'rate', 5, 1, 10_000);
+
+  const ch = await startClickHouse(integer(v['clickhouse-port'], 'clickhouse-port', 8123, 0, 65535), v.data);
+  console.log(`embedded ClickHouse ${ch.engine.version} on ${ch.url}`);
+
+  const controller = new AbortController();
+  const simulation = simulate({
+    url: ch.url,
+    runs,
+    history,
+    stepsPerSecond: rate,
+    signal: controller.signal,
+    log: (message) => console.log(`simulator: ${message}`),
+  }).catch((error: unknown) => console.error(`simulator stopped: ${error instanceof Error ? error.message : String(error)}`));
+
+  const { createServer } = await import('vite');
+  const vite = await createServer({
+    configFile: false,
+    root: DEMO_ROOT,
+    logLevel: 'warn',
+    server: { port, host: '127.0.0.1', strictPort: false },
+    define: {
+      __TRAINWATCH_DEMO__: JSON.stringify({ url: ch.url, runs: Array.from({ length: runs }, (_, i) => `run-${i}`) }),
+    },
+  });
+  await vite.listen();
+  const url = vite.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`;
+  console.log(`\n  trainwatch demo: ${url}\n  (Ctrl-C to stop)\n`);
+
+  await untilInterrupted();
+  controller.abort();
+  await simulation;
+  await vite.close();
+  await ch.close();
+}
