@@ -35,3 +35,11 @@ export function formatTime(epochMs: number): string {
 export function formatAge(ms: number): string {
   return `${formatDuration(ms / 1000)} ago`;
 }
+
+/** "2,000", "2.3M": point counts in notes. */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${+(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e5) return `${Math.round(n / 1e3)}k`;
+  return Math.round(n).toLocaleString('en-US');
+}

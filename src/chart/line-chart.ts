@@ -27,6 +27,8 @@ export interface LineChartOptions {
   theme: CanvasTheme;
   width: number;
   height: number;
+  /** Visible x range when zoomed; undefined shows everything. */
+  zoom?: readonly [number, number];
 }
 
 function withAlpha(hex: string, alpha: number): string {
@@ -48,9 +50,14 @@ export class LineChart {
   private lines: LineSpec[] = [];
   private options: LineChartOptions | undefined;
   private hidden = new Set<string>();
+  private markers: Float64Array[] = [];
   /** Points drawn and points held, after the last update. */
   drawn = 0;
   total = 0;
+  /** NaN/±Inf values among the points held (each is marked on the chart). */
+  nonFinite = 0;
+  /** Called with the x range a user selected by dragging, or undefined on a double click (zoom out). */
+  onZoom: ((range: readonly [number, number] | undefined) => void) | undefined;
 
   constructor(mount: HTMLElement, tooltip: HTMLElement) {
     this.mount = mount;
@@ -66,19 +73,24 @@ export class LineChart {
     this.lines = lines;
     this.options = options;
     if (options.width <= 0 || options.height <= 0) return;
-    const prepared = lines.map((l) => prepareLine(l.data, options.xAxis, l.origin, options.smoothing, options.width));
+    const prepared = lines.map((l) => prepareLine(l.data, options.xAxis, l.origin, options.smoothing, options.width, options.zoom));
     this.drawn = prepared.reduce((n, p) => n + p.x.length, 0);
     this.total = prepared.reduce((n, p) => n + p.total, 0);
+    this.markers = prepared.map((p) => p.nonFinite);
+    this.nonFinite = this.markers.reduce((n, m) => n + m.length, 0);
     const columns = alignLines(prepared, options.logScale) as unknown as uPlot.AlignedData;
     const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.xAxis, options.smoothing > 0, options.logScale, options.theme]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
       this.layout = layout;
       this.plot = new uPlot(this.buildOptions(options), columns, this.mount);
+      this.plot.over.addEventListener('dblclick', () => this.onZoom?.(undefined));
       this.applyVisibility();
     } else {
       this.plot.setData(columns);
     }
+    // setData rescales to the data; a zoomed chart keeps its window while live points arrive.
+    if (options.zoom) this.plot.setScale('x', { min: options.zoom[0], max: options.zoom[1] });
   }
 
   setSize(width: number, height: number): void {
@@ -133,7 +145,8 @@ export class LineChart {
       width: options.width,
       height: options.height,
       legend: { show: false },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      // Dragging selects a range; the element decides what to show there (and may fetch finer data).
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 }, bind: { dblclick: () => null } },
       scales: {
         x: { time: xAxis === 'time' },
         y: options.logScale ? { distr: 3 } : {},
@@ -143,8 +156,47 @@ export class LineChart {
         { ...axis((_u, ticks) => ticks.map((t) => formatValue(t))), size: 56 },
       ],
       series,
-      hooks: { setCursor: [(u) => this.showTooltip(u)] },
+      hooks: {
+        setCursor: [(u) => this.showTooltip(u)],
+        setSelect: [(u) => this.selected(u)],
+        draw: [(u) => this.drawMarkers(u)],
+      },
     };
+  }
+
+  private selected(u: uPlot) {
+    const { left, width } = u.select;
+    if (width < 2) return;
+    const min = u.posToVal(left, 'x');
+    const max = u.posToVal(left + width, 'x');
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (max > min) this.onZoom?.([min, max]);
+  }
+
+  /** A small triangle at the top of the plot for every NaN/±Inf, at most one per pixel per line. */
+  private drawMarkers(u: uPlot) {
+    const ctx = u.ctx;
+    const top = u.bbox.top;
+    const size = 5 * devicePixelRatio;
+    ctx.save();
+    this.markers.forEach((xs, i) => {
+      const line = this.lines[i];
+      if (!xs.length || !line || this.hidden.has(line.id)) return;
+      ctx.fillStyle = line.color;
+      let last = -Infinity;
+      for (let j = 0; j < xs.length; j++) {
+        const cx = Math.round(u.valToPos(xs[j], 'x', true));
+        if (cx === last || cx < u.bbox.left || cx > u.bbox.left + u.bbox.width) continue;
+        last = cx;
+        ctx.beginPath();
+        ctx.moveTo(cx - size, top);
+        ctx.lineTo(cx + size, top);
+        ctx.lineTo(cx, top + 1.6 * size);
+        ctx.closePath();
+        ctx.fill();
+      }
+    });
+    ctx.restore();
   }
 
   private showTooltip(u: uPlot) {

@@ -1,13 +1,16 @@
 /**
  * Turns store series into what uPlot draws: x chosen by axis mode, EMA
- * smoothing on the full-resolution values, LTTB down to the pixel width, then
- * all lines aligned on one shared x array.
+ * smoothing on the values held, M4 down to the pixel columns (first, last,
+ * min and max per column: the drawn line is the one every point would draw),
+ * then all lines aligned on one shared x array.
  *
- * Smoothing happens before decimation so the smoothed curve is the same at any
- * zoom or width; the raw and smoothed lines reuse one set of LTTB indices.
+ * Smoothing happens before decimation so the smoothed curve does not change
+ * with width; the raw and smoothed lines reuse one set of indices. NaN and
+ * ±Inf cannot be drawn as a line; their x positions are collected before
+ * decimation so the chart marks every one of them.
  */
 import { debiasedEma } from '../decimate/ema.js';
-import { lttbIndices } from '../decimate/lttb.js';
+import { m4Indices } from '../decimate/m4.js';
 
 export type XAxisMode = 'step' | 'time' | 'relative';
 
@@ -23,6 +26,8 @@ export interface PreparedLine {
   smooth: Float64Array | null;
   /** Points before decimation. */
   total: number;
+  /** x of every NaN/±Inf value held, to be marked on the chart. */
+  nonFinite: Float64Array;
 }
 
 /** x values of a series for an axis mode; time axes are in seconds, as uPlot expects. */
@@ -34,19 +39,70 @@ export function xValues(line: LineSource, mode: XAxisMode, relativeOrigin: numbe
   return out;
 }
 
-export function prepareLine(source: LineSource, mode: XAxisMode, relativeOrigin: number, smoothing: number, maxPoints: number): PreparedLine {
+/**
+ * One line ready to draw. `columns` is the plot's width in pixels; `range`,
+ * when zoomed, limits the columns to the visible x range (points outside it
+ * are dropped, except one on each side so the line runs to the edge).
+ */
+export function prepareLine(
+  source: LineSource,
+  mode: XAxisMode,
+  relativeOrigin: number,
+  smoothing: number,
+  columns: number,
+  range?: readonly [number, number],
+): PreparedLine {
   // Steps are ordered by the query; wall time usually is too, but a resumed run can log out of order.
   const line = mode === 'step' ? source : sortedByTime(source);
-  const x = xValues(line, mode, relativeOrigin);
-  const smooth = smoothing > 0 ? debiasedEma(line.values, smoothing) : null;
-  const keep = lttbIndices(x, line.values, Math.max(3, Math.floor(maxPoints)));
-  if (keep.length === x.length) return { x, raw: line.values, smooth, total: x.length };
+  let x = xValues(line, mode, relativeOrigin);
+  let values = line.values;
+  let smooth = smoothing > 0 ? debiasedEma(values, smoothing) : null;
+  if (range) {
+    const [lo, hi] = visibleSlice(x, range);
+    x = x.subarray(lo, hi);
+    values = values.subarray(lo, hi);
+    smooth = smooth && smooth.subarray(lo, hi);
+  }
+  const nonFinite = nonFiniteXs(x, values);
+  const keep = m4Indices(x, values, Math.max(1, Math.floor(columns)));
+  if (keep.length === x.length) return { x, raw: values, smooth, total: x.length, nonFinite };
   const pick = (from: Float64Array) => {
     const out = new Float64Array(keep.length);
     for (let i = 0; i < keep.length; i++) out[i] = from[keep[i]];
     return out;
   };
-  return { x: pick(x), raw: pick(line.values), smooth: smooth && pick(smooth), total: x.length };
+  return { x: pick(x), raw: pick(values), smooth: smooth && pick(smooth), total: x.length, nonFinite };
+}
+
+/** Index bounds of the points within [min, max] plus one neighbour on each side. */
+function visibleSlice(x: Float64Array, [min, max]: readonly [number, number]): [number, number] {
+  let lo = lowerBound(x, min);
+  let hi = lowerBound(x, max);
+  while (hi < x.length && x[hi] <= max) hi++;
+  if (lo > 0) lo--;
+  if (hi < x.length) hi++;
+  return [lo, hi];
+}
+
+function lowerBound(x: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = x.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function nonFiniteXs(x: Float64Array, values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) n++;
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  let j = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) out[j++] = x[i];
+  return out;
 }
 
 /** uPlot's data: one x array, then one y array per drawn series. */

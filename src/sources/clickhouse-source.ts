@@ -2,13 +2,20 @@
  * Reads `training_observability.metric_points` over the ClickHouse HTTP
  * interface with the official web client.
  *
- * Every value that reaches SQL is a bound parameter; the SQL text is constant.
- * All due series go in one query: a watermark per (run, metric) pair is passed
- * as parallel arrays and looked up with indexOf, so N charts on a page cost one
- * request per poll.
+ * One poll is one request: every due tail and every view of a cycle are
+ * UNION ALL branches of one query, answered in RowBinary and decoded straight
+ * into typed arrays.
+ *
+ * Every value that reaches SQL is a bound parameter. The SQL text depends only
+ * on how many series are asked for: series i is `{r<i>:String}` /
+ * `{m<i>:String}`, never spliced text. Naming each series' parameters (rather
+ * than passing arrays) keeps `run_id = … AND metric = … AND step >= …` in a
+ * form ClickHouse prunes with the table's primary key, so a poll of a live
+ * tail reads the newest granules only, however long the run.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
-import { seriesId, type RunInfo, type SeriesChunk, type SeriesRequest, type TelemetrySource } from './source.js';
+import { decodePointRows, type PointRows } from './rowbinary.js';
+import { seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
 
 export interface ClickHouseSourceOptions {
   /** Base URL of the ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. */
@@ -17,17 +24,60 @@ export interface ClickHouseSourceOptions {
   password?: string;
   /** Table holding the telemetry (database-qualified). */
   table?: string;
-  /** Most rows one poll may return, so a huge backlog arrives in bounded slices. */
-  maxRows?: number;
 }
 
 const DEFAULT_TABLE = 'training_observability.metric_points';
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+const UINT64_MAX = '18446744073709551615';
 
-/** Undoes ClickHouse's TabSeparated escaping of a String field. */
-function unescapeField(field: string): string {
-  if (!field.includes('\\')) return field;
-  return field.replace(/\\(.)/g, (_m, c: string) => ({ t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' })[c] ?? c);
+const enum Kind {
+  Tail = 0,
+  ViewPoint = 1,
+  ViewMeta = 2,
+}
+
+/** Raw points after a watermark, the mean over ranks at each step (as the chart draws one line). */
+function tailSql(table: string, n: number): string {
+  const match = (i: number) => `run_id = {tr${i}:String} AND metric = {tm${i}:String}`;
+  const branches = Array.from({ length: n }, (_, i) => `${match(i)}, ${i}`).join(', ');
+  const where = Array.from({ length: n }, (_, i) => `(${match(i)} AND step >= {ta${i}:UInt64})`).join(' OR ');
+  return `SELECT k, toUInt8(${Kind.Tail}) AS kind, s, t, v FROM (
+  SELECT toUInt16(multiIf(${branches}, 65535)) AS k, toInt64(step) AS s,
+         toInt64(toUnixTimestamp64Milli(max(event_time))) AS t, toFloat64(avg(value)) AS v
+  FROM ${table}
+  WHERE ${where}
+  GROUP BY k, s
+  ORDER BY k, s
+  LIMIT {tl:UInt32} BY k
+)`;
+}
+
+/**
+ * A step range reduced to pixel columns, M4-style: per column the first, last,
+ * lowest and highest finite point, plus the first NaN/±Inf point if any, so a
+ * spike or a divergence is never averaged away. Raw points when they fit
+ * (twice the columns or fewer). A last row (kind 2) says what the reduction
+ * stands for: the range's newest step, its point count and steps per column.
+ */
+function viewSql(table: string, i: number): string {
+  const range = `run_id = {vr${i}:String} AND metric = {vm${i}:String} AND step >= {vlo${i}:UInt64} AND step <= {vhi${i}:UInt64}`;
+  const ms = 'toInt64(toUnixTimestamp64Milli(event_time))';
+  return `WITH (SELECT (min(toInt64(step)), max(toInt64(step)), count()) FROM ${table} WHERE ${range}) AS e,
+     if(e.3 <= 2 * {vpx${i}:UInt32}, 1, greatest(1, toInt64(ceil((e.2 - e.1 + 1) / {vpx${i}:UInt32})))) AS w
+SELECT toUInt16(${i}) AS k, toUInt8(${Kind.ViewPoint}) AS kind, p.1 AS s, p.2 AS t, p.3 AS v FROM (
+  SELECT intDiv(toInt64(step) - e.1, w) AS b,
+    [ (min(toInt64(step)), argMin(${ms}, step), argMin(value, step)),
+      (max(toInt64(step)), argMax(${ms}, step), argMax(value, step)),
+      (argMinIf(toInt64(step), value, isFinite(value)), argMinIf(${ms}, value, isFinite(value)), minIf(value, isFinite(value))),
+      (argMaxIf(toInt64(step), value, isFinite(value)), argMaxIf(${ms}, value, isFinite(value)), maxIf(value, isFinite(value))),
+      (minIf(toInt64(step), NOT isFinite(value)), argMinIf(${ms}, step, NOT isFinite(value)), argMinIf(value, step, NOT isFinite(value))) ] AS cand,
+    countIf(isFinite(value)) AS finite, countIf(NOT isFinite(value)) AS nonFinite
+  FROM ${table}
+  WHERE ${range} AND toInt64(step) <= e.2
+  GROUP BY b
+) ARRAY JOIN arrayDistinct(arrayFilter((c, j) -> (j <= 2 OR (j <= 4 AND finite > 0) OR (j = 5 AND nonFinite > 0)), cand, arrayEnumerate(cand))) AS p
+UNION ALL
+SELECT toUInt16(${i}), toUInt8(${Kind.ViewMeta}), if(e.3 = 0, -1, e.2), toInt64(e.3), toFloat64(w)`;
 }
 
 export class ClickHouseSource implements TelemetrySource {
@@ -35,14 +85,12 @@ export class ClickHouseSource implements TelemetrySource {
   readonly label: string;
   private readonly client: ClickHouseClient;
   private readonly table: string;
-  private readonly maxRows: number;
 
   constructor(options: ClickHouseSourceOptions) {
     const table = options.table ?? DEFAULT_TABLE;
     // The table name is the one identifier that cannot be a bound parameter, so it is validated instead.
     if (!TABLE_NAME.test(table)) throw new Error(`Invalid table name "${table}": expected database.table`);
     this.table = table;
-    this.maxRows = options.maxRows ?? 500_000;
     this.id = `clickhouse:${options.url}|${options.user ?? 'default'}|${table}`;
     this.label = `ClickHouse at ${options.url}`;
     this.client = createClient({
@@ -53,31 +101,40 @@ export class ClickHouseSource implements TelemetrySource {
     });
   }
 
-  async fetchSeries(requests: SeriesRequest[], signal: AbortSignal): Promise<Map<string, SeriesChunk>> {
-    const result = new Map<string, SeriesChunk>();
-    if (requests.length === 0) return result;
-    // Several ranks may log the same metric at one step: a chart line shows their mean.
-    const rs = await this.client.query({
-      query: `
-        SELECT run_id, metric, step, toUnixTimestamp64Milli(max(event_time)) AS t, avg(value) AS v
-        FROM ${this.table}
-        WHERE run_id IN {runs:Array(String)} AND metric IN {metrics:Array(String)}
-          AND (indexOf(arrayZip({runs:Array(String)}, {metrics:Array(String)}), (run_id, metric)) AS k) > 0
-          AND toInt64(step) > {after:Array(Int64)}[k]
-        GROUP BY run_id, metric, step
-        ORDER BY run_id, metric, step
-        LIMIT {limit:UInt32}`,
-      format: 'TabSeparated',
-      query_params: {
-        runs: requests.map((r) => r.run),
-        metrics: requests.map((r) => r.metric),
-        after: requests.map((r) => Math.trunc(r.afterStep)),
-        limit: this.maxRows,
-      },
-      abort_signal: signal,
+  /** The SQL and parameters of one poll (exposed so tests and benchmarks can inspect what is sent). */
+  buildQuery(plan: FetchPlan): { query: string; params: Record<string, string | number> } {
+    const params: Record<string, string | number> = {};
+    const branches: string[] = [];
+    if (plan.tails.length) {
+      plan.tails.forEach((tail, i) => {
+        params[`tr${i}`] = tail.run;
+        params[`tm${i}`] = tail.metric;
+        params[`ta${i}`] = stepParam(tail.afterStep + 1);
+      });
+      params.tl = Math.max(1, Math.floor(plan.tailLimit));
+      branches.push(tailSql(this.table, plan.tails.length));
+    }
+    plan.views.forEach((view, i) => {
+      params[`vr${i}`] = view.run;
+      params[`vm${i}`] = view.metric;
+      params[`vlo${i}`] = stepParam(view.fromStep);
+      params[`vhi${i}`] = stepParam(view.toStep);
+      params[`vpx${i}`] = Math.max(1, Math.floor(view.columns));
+      branches.push(viewSql(this.table, i));
     });
-    const text = await rs.text();
-    parseRows(text, result);
+    // Candidates of empty aggregates are Nullable; filtered ones never reach here, so the casts only fix the row type.
+    const query = `SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat64(ifNull(v, nan)) AS v FROM (\n${branches.map((b) => `(${b})`).join('\nUNION ALL\n')}\n) ORDER BY kind, k, s\nFORMAT RowBinary`;
+    return { query, params };
+  }
+
+  async fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult> {
+    const result: FetchResult = { tails: new Map(), views: [] };
+    if (!plan.tails.length && !plan.views.length) return result;
+    const { query, params } = this.buildQuery(plan);
+    const { stream } = await this.client.exec({ query, query_params: params, abort_signal: signal });
+    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    const rows = decodePointRows(bytes);
+    splitRows(rows, plan, result);
     return result;
   }
 
@@ -99,38 +156,39 @@ export class ClickHouseSource implements TelemetrySource {
   }
 }
 
-/** Decodes `run, metric, step, t, v` TSV rows into one chunk per series. */
-function parseRows(text: string, into: Map<string, SeriesChunk>) {
-  const lines = text.split('\n');
-  let start = 0;
-  while (start < lines.length && lines[start]) {
-    const [run, metric] = lines[start].split('\t');
-    let end = start;
-    while (end < lines.length && lines[end] && lines[end].startsWith(`${run}\t${metric}\t`)) end++;
-    const n = end - start;
-    const chunk: SeriesChunk = { steps: new Float64Array(n), times: new Float64Array(n), values: new Float64Array(n) };
-    for (let i = 0; i < n; i++) {
-      const fields = lines[start + i].split('\t');
-      chunk.steps[i] = Number(fields[2]);
-      chunk.times[i] = Number(fields[3]);
-      chunk.values[i] = parseFloatField(fields[4]);
-    }
-    into.set(seriesId({ run: unescapeField(run), metric: unescapeField(metric) }), chunk);
-    start = end;
-  }
+/** A step bound as UInt64 text: below 0 is 0, Infinity is the largest UInt64. */
+function stepParam(step: number): string {
+  if (step === Infinity) return UINT64_MAX;
+  return String(Math.max(0, Math.floor(step)));
 }
 
-function parseFloatField(field: string): number {
-  switch (field) {
-    case 'nan':
-    case '-nan':
-      return NaN;
-    case 'inf':
-    case '+inf':
-      return Infinity;
-    case '-inf':
-      return -Infinity;
-    default:
-      return Number(field);
+/** Cuts the decoded rows (sorted by kind, k, step) into tail chunks and view chunks. */
+function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
+  const views: ViewChunk[] = plan.views.map(() => ({ ...emptyPoints(), total: 0, bucketSteps: 1, lastStep: -1 }));
+  let start = 0;
+  while (start < rows.length) {
+    const kind = rows.kind[start];
+    const k = rows.k[start];
+    let end = start + 1;
+    while (end < rows.length && rows.kind[end] === kind && rows.k[end] === k) end++;
+    if (kind === Kind.Tail && k < plan.tails.length) {
+      into.tails.set(seriesId(plan.tails[k]), slice(rows, start, end));
+    } else if (kind === Kind.ViewPoint && k < views.length) {
+      Object.assign(views[k], slice(rows, start, end));
+    } else if (kind === Kind.ViewMeta && k < views.length) {
+      views[k].lastStep = rows.step[start];
+      views[k].total = rows.time[start];
+      views[k].bucketSteps = rows.value[start];
+    }
+    start = end;
   }
+  into.views = views;
+}
+
+function slice(rows: PointRows, start: number, end: number): SeriesChunk {
+  return { steps: rows.step.slice(start, end), times: rows.time.slice(start, end), values: rows.value.slice(start, end) };
+}
+
+function emptyPoints(): SeriesChunk {
+  return { steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) };
 }

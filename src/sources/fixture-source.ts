@@ -12,7 +12,8 @@
  * picks one with its ordinary `src` attribute once the `fixture:` prefix is
  * registered as a transport.
  */
-import { seriesId, type RunInfo, type SeriesChunk, type SeriesRequest, type TelemetrySource } from './source.js';
+import { reduceChunk } from './reduce.js';
+import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource } from './source.js';
 
 /** `ok` answers; `loading` never answers; `error` fails like an unreachable server. */
 export type FixtureMode = 'ok' | 'loading' | 'error';
@@ -259,15 +260,22 @@ export class FixtureSource implements TelemetrySource {
     return this.options.steps - 1 + grown;
   }
 
-  async fetchSeries(requests: SeriesRequest[], signal: AbortSignal): Promise<Map<string, SeriesChunk>> {
+  async fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult> {
     await this.roundTrip(signal);
     const last = this.lastStep();
-    const result = new Map<string, SeriesChunk>();
-    for (const request of requests) {
-      const run = this.models.get(request.run);
-      const model = METRIC_MODELS[request.metric];
+    const result: FetchResult = { tails: new Map(), views: [] };
+    for (const tail of plan.tails) {
+      const run = this.models.get(tail.run);
+      const model = METRIC_MODELS[tail.metric];
       if (!run || !model) continue;
-      result.set(seriesId(request), this.generate(run, model, request.metric, Math.max(0, Math.floor(request.afterStep) + 1), last));
+      const from = Math.max(0, Math.floor(tail.afterStep) + 1);
+      result.tails.set(seriesId(tail), this.generate(run, model, tail.metric, from, last, plan.tailLimit));
+    }
+    for (const view of plan.views) {
+      const run = this.models.get(view.run);
+      const model = METRIC_MODELS[view.metric];
+      const chunk = run && model ? this.generate(run, model, view.metric, Math.max(0, Math.ceil(view.fromStep)), Math.min(last, Math.floor(view.toStep))) : emptyChunk();
+      result.views.push(reduceChunk(chunk, view.columns));
     }
     return result;
   }
@@ -293,10 +301,10 @@ export class FixtureSource implements TelemetrySource {
     }
   }
 
-  private generate(run: RunModel, model: MetricModel, metric: string, from: number, to: number): SeriesChunk {
+  private generate(run: RunModel, model: MetricModel, metric: string, from: number, to: number, limit = Infinity): SeriesChunk {
     const every = model.evalOnly ? this.options.evalEvery : 1;
     const first = Math.ceil(from / every) * every;
-    const n = to >= first ? Math.floor((to - first) / every) + 1 : 0;
+    const n = Math.min(limit, to >= first ? Math.floor((to - first) / every) + 1 : 0);
     const chunk: SeriesChunk = { steps: new Float64Array(n), times: new Float64Array(n), values: new Float64Array(n) };
     const spikes = run.spikesUpTo(to);
     const seriesSeed = hashString(metric, run.seed);

@@ -2,6 +2,14 @@
  * What a store needs from a transport. One file per transport implements it
  * (ClickHouse HTTP now, the relay later), so elements never know which one
  * they are reading from.
+ *
+ * A store asks for two kinds of data, always together in one round trip:
+ * - a **view**: a step range of a series reduced to a number of pixel columns
+ *   (first, last, min and max of each column, the M4 idea, so spikes survive;
+ *   raw points when they fit), used for the first look at a series and for
+ *   zooming in;
+ * - a **tail**: the raw points after the last step a store holds, used to
+ *   follow a live run.
  */
 
 /** One line on a chart: a metric of a run. */
@@ -18,10 +26,45 @@ export interface SeriesChunk {
   values: Float64Array;
 }
 
-/** A request for the points of a series after the step the store already holds. */
-export interface SeriesRequest extends SeriesKey {
+/** Raw points of a series after the step a store already holds. */
+export interface TailRequest extends SeriesKey {
   /** Highest step already held, or -1 for none. */
   afterStep: number;
+}
+
+/** A step range of a series, reduced to `columns` pixel columns. */
+export interface ViewRequest extends SeriesKey {
+  /** First step of the range (inclusive). */
+  fromStep: number;
+  /** Last step of the range (inclusive); Infinity for "up to the newest point". */
+  toStep: number;
+  /** Pixel columns to reduce to: at most about 4 points per column come back. */
+  columns: number;
+}
+
+/** A reduced range: its points plus what it stands for. */
+export interface ViewChunk extends SeriesChunk {
+  /** Points the source holds in the range (what the reduction stands for). */
+  total: number;
+  /** Steps per column; 1 when the points are raw. */
+  bucketSteps: number;
+  /** Highest step in the range at the time of the answer (-1 when empty): a tail continues after it. */
+  lastStep: number;
+}
+
+/** One round trip's worth of requests. */
+export interface FetchPlan {
+  tails: TailRequest[];
+  views: ViewRequest[];
+  /** Most raw points one tail may return, so a long backlog arrives in bounded slices. */
+  tailLimit: number;
+}
+
+export interface FetchResult {
+  /** New points per series id; a series with none may be missing. */
+  tails: Map<string, SeriesChunk>;
+  /** One chunk per view request, in request order. */
+  views: ViewChunk[];
 }
 
 /** What exists for a run, used to explain an empty chart. */
@@ -35,11 +78,13 @@ export interface TelemetrySource {
   readonly id: string;
   /** Human-readable location for messages ("ClickHouse at http://…"). */
   readonly label: string;
-  /** New points for every requested series, all in one round trip. */
-  fetchSeries(requests: SeriesRequest[], signal: AbortSignal): Promise<Map<string, SeriesChunk>>;
+  /** Every requested tail and view, in one round trip. */
+  fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult>;
   /** Runs among `runs` that exist, with their metrics. */
   describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]>;
   close(): Promise<void>;
 }
 
 export const seriesId = (key: SeriesKey): string => `${key.run}\u0000${key.metric}`;
+
+export const emptyChunk = (): SeriesChunk => ({ steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) });

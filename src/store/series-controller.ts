@@ -17,15 +17,21 @@ export interface SeriesSelection {
 export class SeriesController implements ReactiveController {
   private readonly host: ReactiveControllerHost;
   private readonly select: () => SeriesSelection;
+  private readonly columns: () => number | undefined;
   private signature = '';
   private unsubscribers: Array<() => void> = [];
   private connected = false;
   store: TelemetryStore | undefined;
   keys: SeriesKey[] = [];
 
-  constructor(host: ReactiveControllerHost, select: () => SeriesSelection) {
+  /**
+   * `columns` tells the store how wide the host draws, read when subscribing
+   * (a resize does not resubscribe: the first view is already on its way).
+   */
+  constructor(host: ReactiveControllerHost, select: () => SeriesSelection, columns: () => number | undefined = () => undefined) {
     this.host = host;
     this.select = select;
+    this.columns = columns;
     host.addController(this);
   }
 
@@ -59,7 +65,8 @@ export class SeriesController implements ReactiveController {
     const store = storeFor(selection.source);
     this.store = store;
     const onChange = () => this.host.requestUpdate();
-    this.unsubscribers = selection.keys.map((key) => store.subscribe(key, onChange));
+    const columns = this.columns();
+    this.unsubscribers = selection.keys.map((key) => store.subscribe(key, onChange, columns ? { columns } : {}));
   }
 
   private release() {

@@ -2,13 +2,16 @@
  * The singleton store: one per source on a page, shared by every element.
  *
  * Elements subscribe to series; the store polls the source for all of them in
- * one request per cycle, asking only for steps newer than what it holds, and
- * notifies subscribers of the series that changed. It stops polling while the
- * tab is hidden, backs off with jitter on errors, and forgets everything when
- * the last subscriber leaves.
+ * one request per cycle. A new series first gets a view: its whole history
+ * reduced in the database to the pixel columns a chart has (so opening a run
+ * with millions of points moves thousands of rows); after that only the raw
+ * points newer than what the store holds. Zoomed ranges are views too, asked
+ * for in the same request. Each series keeps a bounded number of points. The
+ * store stops polling while the tab is hidden, backs off with jitter on
+ * errors, and forgets everything when the last subscriber leaves.
  */
-import { SeriesBuffer } from './series.js';
-import { seriesId, type RunInfo, type SeriesKey, type TelemetrySource } from '../sources/source.js';
+import { DetailView, SeriesBuffer } from './series.js';
+import { seriesId, type FetchPlan, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
 export type SeriesListener = (series: SeriesBuffer) => void;
 
@@ -17,12 +20,29 @@ export interface StoreOptions {
   pollInterval?: number;
   /** Longest wait between retries after errors, ms (default 30000). */
   maxBackoff?: number;
+  /** Points held per series before the oldest are reduced (default 60000). */
+  pointBudget?: number;
+  /** Pixel columns of a first view when no subscriber says (default 2000). */
+  columns?: number;
+  /** Most raw tail points per series in one poll (default 20000); a longer backlog comes over several polls. */
+  tailLimit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Pixel columns the subscriber draws; the first view is reduced to the widest subscriber. */
+  columns?: number;
 }
 
 interface Entry {
   buffer: SeriesBuffer;
   listeners: Set<SeriesListener>;
+  columns: number;
+  /** Zoomed ranges, most recently used last. */
+  details: Map<string, DetailView>;
 }
+
+/** Zoomed ranges kept per series, so zooming back and forth does not refetch. */
+const DETAILS_KEPT = 8;
 
 export interface StoreHealth {
   /** Consecutive failed polls. */
@@ -36,6 +56,11 @@ export class TelemetryStore {
   readonly source: TelemetrySource;
   readonly pollInterval: number;
   private readonly maxBackoff: number;
+  private readonly pointBudget: number;
+  private readonly columns: number;
+  private readonly tailLimit: number;
+  /** Requests sent (benchmarks and tests count them). */
+  requests = 0;
   private readonly entries = new Map<string, Entry>();
   private readonly runs = new Map<string, RunInfo | null>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -49,19 +74,25 @@ export class TelemetryStore {
     this.source = source;
     this.pollInterval = Math.max(250, options.pollInterval ?? 2000);
     this.maxBackoff = options.maxBackoff ?? 30_000;
+    this.pointBudget = options.pointBudget ?? 60_000;
+    this.columns = options.columns ?? 2000;
+    this.tailLimit = options.tailLimit ?? 20_000;
     this.onDispose = onDispose;
     if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.onVisibility);
   }
 
   /** Subscribes to a series; returns the function that ends the subscription. */
-  subscribe(key: SeriesKey, listener: SeriesListener): () => void {
+  subscribe(key: SeriesKey, listener: SeriesListener, options: SubscribeOptions = {}): () => void {
     if (this.disposed) throw new Error('This store was disposed; get a new one with storeFor().');
     const id = seriesId(key);
     let entry = this.entries.get(id);
     const isNew = !entry;
+    const columns = clampColumns(options.columns ?? this.columns);
     if (!entry) {
-      entry = { buffer: new SeriesBuffer({ run: key.run, metric: key.metric }), listeners: new Set() };
+      entry = { buffer: new SeriesBuffer({ run: key.run, metric: key.metric }, this.pointBudget), listeners: new Set(), columns, details: new Map() };
       this.entries.set(id, entry);
+    } else if (!entry.buffer.loaded) {
+      entry.columns = Math.max(entry.columns, columns);
     }
     entry.listeners.add(listener);
     if (!isNew) queueMicrotask(() => entry.listeners.has(listener) && listener(entry.buffer));
@@ -79,6 +110,31 @@ export class TelemetryStore {
 
   series(key: SeriesKey): SeriesBuffer | undefined {
     return this.entries.get(seriesId(key))?.buffer;
+  }
+
+  /**
+   * A step range of a subscribed series at `columns` resolution, for a zoomed
+   * chart. Cached per series: asking again for a recent range costs nothing.
+   * Returns undefined when the series is not subscribed. Subscribers hear of
+   * it through their listener when it arrives.
+   */
+  view(key: SeriesKey, fromStep: number, toStep: number, columns: number): DetailView | undefined {
+    const entry = this.entries.get(seriesId(key));
+    if (!entry) return undefined;
+    const cols = clampColumns(columns);
+    const id = DetailView.id(fromStep, toStep, cols);
+    let detail = entry.details.get(id);
+    if (detail) {
+      entry.details.delete(id);
+      entry.details.set(id, detail);
+      if (detail.status === 'error') this.schedule(0);
+      return detail;
+    }
+    detail = new DetailView(entry.buffer.key, fromStep, toStep, cols);
+    entry.details.set(id, detail);
+    while (entry.details.size > DETAILS_KEPT) entry.details.delete(entry.details.keys().next().value!);
+    this.schedule(0);
+    return detail;
   }
 
   /** What is known of a run after an empty answer: null = no such run, undefined = not asked yet. */
@@ -141,24 +197,48 @@ export class TelemetryStore {
     const controller = new AbortController();
     this.inflight = controller;
     const entries = [...this.entries.values()];
+    const plan: FetchPlan = { tails: [], views: [], tailLimit: this.tailLimit };
+    const firstViews: Entry[] = [];
+    const details: DetailView[] = [];
+    for (const entry of entries) {
+      const { buffer } = entry;
+      if (!buffer.loaded) {
+        firstViews.push(entry);
+        plan.views.push({ ...buffer.key, fromStep: 0, toStep: Infinity, columns: entry.columns });
+      } else {
+        plan.tails.push({ ...buffer.key, afterStep: buffer.lastStep });
+      }
+      for (const detail of entry.details.values()) {
+        if (detail.status === 'ready') continue;
+        details.push(detail);
+        plan.views.push(detailRequest(detail));
+      }
+    }
+    this.requests++;
     try {
-      const chunks = await this.source.fetchSeries(
-        entries.map((e) => ({ ...e.buffer.key, afterStep: e.buffer.lastStep })),
-        controller.signal,
-      );
+      const result = await this.source.fetch(plan, controller.signal);
       if (this.disposed) return;
       const now = Date.now();
       const emptyRuns = new Set<string>();
+      let backlog = false;
+      firstViews.forEach((entry, i) => entry.buffer.loadView(result.views[i]));
+      details.forEach((detail, i) => detail.load(result.views[firstViews.length + i]));
       for (const entry of entries) {
-        const chunk = chunks.get(seriesId(entry.buffer.key));
-        entry.buffer.checkedAt = now;
-        entry.buffer.append(chunk ?? EMPTY);
-        if (entry.buffer.length === 0 && !this.runs.has(entry.buffer.key.run)) emptyRuns.add(entry.buffer.key.run);
+        const { buffer } = entry;
+        buffer.checkedAt = now;
+        if (!firstViews.includes(entry)) {
+          const chunk = result.tails.get(seriesId(buffer.key));
+          buffer.append(chunk ?? EMPTY);
+          if (chunk && chunk.steps.length >= this.tailLimit) backlog = true;
+        }
+        if (buffer.length === 0 && !this.runs.has(buffer.key.run)) emptyRuns.add(buffer.key.run);
       }
       if (emptyRuns.size) await this.describe([...emptyRuns], controller.signal);
       this.health.failures = 0;
       this.health.lastError = undefined;
-      this.notify(entries);
+      this.notify(entries, details.length > 0);
+      // A backlog longer than one answer is fetched at once rather than a slice per interval.
+      if (backlog) this.pollAgain = true;
       this.finishPoll(this.pollInterval);
     } catch (error) {
       if (this.disposed) return;
@@ -166,7 +246,8 @@ export class TelemetryStore {
       const message = describeError(error, this.source.label);
       this.health.lastError = message;
       for (const entry of entries) entry.buffer.fail(message);
-      this.notify(entries);
+      for (const detail of details) detail.fail(message);
+      this.notify(entries, details.length > 0);
       // Exponential backoff with full jitter, so many viewers do not retry in step.
       const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(this.health.failures, 10));
       this.finishPoll(this.pollInterval / 2 + Math.random() * ceiling);
@@ -184,10 +265,10 @@ export class TelemetryStore {
     for (const run of runs) this.runs.set(run, infos.find((info) => info.run === run) ?? null);
   }
 
-  private notify(entries: Entry[]) {
+  private notify(entries: Entry[], detailsChanged: boolean) {
     for (const entry of entries) {
       const version = entry.buffer.version;
-      if (notified.get(entry.buffer) === version) continue;
+      if (!detailsChanged && notified.get(entry.buffer) === version) continue;
       notified.set(entry.buffer, version);
       for (const listener of [...entry.listeners]) listener(entry.buffer);
     }
@@ -203,6 +284,14 @@ export class TelemetryStore {
     this.onDispose();
     void this.source.close();
   }
+}
+
+function clampColumns(columns: number): number {
+  return Math.min(8192, Math.max(16, Math.floor(columns) || 0));
+}
+
+function detailRequest(detail: DetailView): ViewRequest {
+  return { ...detail.key, fromStep: detail.fromStep, toStep: detail.toStep, columns: detail.columns };
 }
 
 const EMPTY = { steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) };

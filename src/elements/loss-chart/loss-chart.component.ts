@@ -1,13 +1,13 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { colorFor } from '../../chart/colors.js';
-import { formatAge, formatStep, formatValue } from '../../chart/format.js';
+import { formatAge, formatCount, formatStep, formatValue } from '../../chart/format.js';
 import { LineChart, type LineSpec } from '../../chart/line-chart.js';
-import type { XAxisMode } from '../../chart/series-data.js';
+import type { LineSource, XAxisMode } from '../../chart/series-data.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { debiasedEma } from '../../decimate/ema.js';
 import { pageSource } from '../../store/registry.js';
 import { SeriesController } from '../../store/series-controller.js';
-import type { SeriesBuffer } from '../../store/series.js';
+import type { DetailView, SeriesBuffer } from '../../store/series.js';
 import { lossChartStyles } from './loss-chart.styles.js';
 
 export type DataState = 'loading' | 'ready' | 'empty' | 'error';
@@ -39,6 +39,13 @@ export function parseList(value: string | null | undefined): string[] {
  * @attr poll-interval - Poll interval in ms (default 2000).
  * @attr heading - Title shown above the chart. Default: the metric names.
  * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * Dragging across the plot zooms into that range: on the step axis, a range the
+ * store holds only in reduced form is fetched again at the chart's resolution,
+ * down to raw points when they fit. A double click or "Reset zoom" zooms out,
+ * without a refetch. A note under the title says when points are reduced
+ * ("8,000 of 10M points · min/max per 5,000 steps") and how many NaN/Inf are
+ * marked (triangles along the top edge).
  *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
@@ -102,13 +109,16 @@ export class LossChart extends LitElement {
       ...(this.pollInterval ? { pollInterval: this.pollInterval } : {}),
     },
     keys: this.configError() ? [] : this.runs.flatMap((run) => this.metrics.map((metric) => ({ run, metric }))),
-  }));
+  }), () => this.plotWidth());
 
   private chart: LineChart | undefined;
   private resizeObserver: ResizeObserver | undefined;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
   private hiddenLines = new Set<string>();
   private drawnVersions = '';
+  /** Visible x range after a drag, in the x axis' units; undefined shows everything. */
+  private zoom: readonly [number, number] | undefined;
+  private zoomedAxis: XAxisMode | undefined;
 
   constructor() {
     super();
@@ -162,6 +172,7 @@ export class LossChart extends LitElement {
     const plot = this.renderRoot.querySelector<HTMLElement>('.plot-mount')!;
     const tooltip = this.renderRoot.querySelector<HTMLElement>('.tooltip')!;
     this.chart = new LineChart(plot, tooltip);
+    this.chart.onZoom = (range) => this.setZoom(range);
     this.observeSize();
   }
 
@@ -169,6 +180,49 @@ export class LossChart extends LitElement {
     if (changed.has('theme')) this.drawnVersions = '';
     this.draw();
     this.announceState();
+  }
+
+  /** Zooms the x axis to a range (in the axis' units), or back out with undefined. */
+  setZoom(range: readonly [number, number] | undefined): void {
+    this.zoom = range && range[1] > range[0] ? range : undefined;
+    this.zoomedAxis = this.zoom ? this.xAxis : undefined;
+    this.drawnVersions = '';
+    this.requestUpdate();
+  }
+
+  /** The zoomed range, if any (undefined once the x axis changes kind). */
+  get zoomRange(): readonly [number, number] | undefined {
+    return this.zoomedAxis === this.xAxis ? this.zoom : undefined;
+  }
+
+  private plotWidth(): number | undefined {
+    const width = this.renderRoot.querySelector<HTMLElement>('.plot')?.clientWidth || this.getBoundingClientRect().width;
+    return width > 0 ? Math.round(width) : undefined;
+  }
+
+  /**
+   * The finer data of a zoomed step range, when the store holds that range
+   * only reduced: asked of the store (one shared request, cached per range).
+   */
+  private detailFor(s: SeriesBuffer): DetailView | undefined {
+    const zoom = this.zoomRange;
+    if (!zoom || this.xAxis !== 'step' || !s.reduced || s.reducedUntil < zoom[0]) return undefined;
+    return this.data.store?.view(s.key, Math.floor(zoom[0]), Math.ceil(zoom[1]), this.plotWidth() ?? 1000);
+  }
+
+  /** What a line draws: the zoomed range's finer points, then anything newer the store holds. */
+  private lineData(s: SeriesBuffer): LineSource {
+    const detail = this.detailFor(s)?.data;
+    if (!detail) return s;
+    let from = 0;
+    while (from < s.length && s.steps[from] <= detail.lastStep) from++;
+    const join = (a: Float64Array, b: Float64Array) => {
+      const out = new Float64Array(a.length + b.length - from);
+      out.set(a);
+      out.set(b.subarray(from), a.length);
+      return out;
+    };
+    return { steps: join(detail.steps, s.steps), times: join(detail.times, s.times), values: join(detail.values, s.values) };
   }
 
   private observeSize() {
@@ -205,7 +259,7 @@ export class LossChart extends LitElement {
           // One run: a colour per metric. Several: the run's colour, a dash per metric.
           color: colorFor(oneRun ? `metric:${s.key.metric}` : s.key.run),
           dash: oneRun ? 0 : metricIndex,
-          data: s,
+          data: this.lineData(s),
           origin: origins.get(s.key.run) ?? 0,
         };
       });
@@ -217,7 +271,9 @@ export class LossChart extends LitElement {
     const series = this.data.series;
     const width = Math.floor(plot.clientWidth);
     const height = Math.floor(plot.clientHeight);
-    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), width, height, this.xAxis, this.smoothing, this.logScale]);
+    const zoom = this.zoomRange;
+    const details = series.map((s) => this.detailFor(s)?.version ?? -1);
+    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale]);
     if (versions === this.drawnVersions) return;
     this.drawnVersions = versions;
     const lines = this.lineSpecs(series);
@@ -232,6 +288,7 @@ export class LossChart extends LitElement {
       theme: readCanvasTheme(this),
       width,
       height,
+      zoom,
     });
     for (const id of this.hiddenLines) this.chart.setLineVisible(id, false);
   }
@@ -260,6 +317,30 @@ export class LossChart extends LitElement {
     const known = this.runs.map((run) => store?.runInfo(run)).find((info) => info);
     const has = known ? ` Run "${known.run}" has: ${known.metrics.slice(0, 12).join(', ')}${known.metrics.length > 12 ? ', …' : ''}.` : '';
     return `No points yet for ${series.map((s) => `"${s.key.metric}"`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.${has}`;
+  }
+
+  /**
+   * What the chart shows of what exists, when that is not everything:
+   * "8,000 of 10M points · min/max per 5,000 steps · 3 NaN/Inf marked".
+   */
+  get reductionNote(): string {
+    const chart = this.chart;
+    const series = this.data.series.filter((s) => s.length > 0);
+    if (!chart || !series.length) return '';
+    let total = 0;
+    let bucket = 1;
+    for (const s of series) {
+      const detail = this.detailFor(s)?.data;
+      // Zoomed: the points in the fetched range; else everything the series stands for.
+      total += detail ? detail.total : s.total;
+      bucket = Math.max(bucket, detail ? detail.bucketSteps : s.reduced ? s.bucketSteps : 1);
+    }
+    const parts: string[] = [];
+    if (this.zoomRange) parts.push('zoomed');
+    if (bucket > 1) parts.push(`${formatCount(chart.drawn)} of ${formatCount(Math.max(total, chart.drawn))} points · min/max per ${formatCount(bucket)} steps`);
+    else if (chart.drawn < chart.total) parts.push(`${formatCount(chart.drawn)} of ${formatCount(chart.total)} points · min/max per pixel`);
+    if (chart.nonFinite) parts.push(`${formatCount(chart.nonFinite)} NaN/Inf marked ▼`);
+    return parts.join(' · ');
   }
 
   private announceState() {
@@ -293,8 +374,12 @@ export class LossChart extends LitElement {
       <div part="base" class="base">
         <header part="header">
           <span class="title">${title}</span>
+          ${this.zoomRange
+            ? html`<button type="button" class="reset" part="reset-zoom" @click=${() => this.setZoom(undefined)}>Reset zoom</button>`
+            : nothing}
           ${Number.isFinite(age) ? html`<span class="meta ${age > 60_000 ? 'stale' : ''}">last point ${formatAge(age)}</span>` : nothing}
         </header>
+        ${state === 'ready' && this.reductionNote ? html`<p class="note" part="note">${this.reductionNote}</p>` : nothing}
         ${state === 'ready' && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
         <div part="plot" class="plot" role="img" aria-label=${`${title}: ${summary || message}`}>
           <div class="plot-mount"></div>

@@ -124,6 +124,21 @@ export const lossChartStyles = css`
   .note {
     font-size: 11px;
     color: var(--_muted);
-    margin-top: 2px;
+    margin: 0 0 4px;
+    font-variant-numeric: tabular-nums;
+  }
+  .reset {
+    font: inherit;
+    font-size: 12px;
+    color: inherit;
+    background: none;
+    border: 1px solid var(--_border);
+    border-radius: 4px;
+    padding: 1px 8px;
+    cursor: pointer;
+  }
+  .reset:focus-visible {
+    outline: 2px solid var(--_muted);
+    outline-offset: 2px;
   }
 `;

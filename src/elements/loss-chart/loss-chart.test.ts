@@ -69,26 +69,31 @@ describe('<loss-chart>', () => {
     expect(Array.from(data[1] as number[])).to.deep.equal(points.map((p) => p.value));
   });
 
-  it('above the pixel width draws an LTTB selection keeping first, last and extreme points', async () => {
-    const run = uniqueRun('lttb');
+  it('above the pixel width draws first, last, min and max of every pixel column', async () => {
+    const run = uniqueRun('m4');
     const n = 20_000;
     const points = ramp(n, (i) => 2 + Math.sin(i / 50) * 0.1);
     points[12_345].value = 9.5; // a spike
     points[777].value = -4.25; // a dip
+    const spikes = Array.from({ length: 40 }, (_, i) => 1000 + i * 450 + ((i * 7919) % 300));
+    spikes.forEach((step, i) => (points[step].value = i % 2 ? 5 + i / 10 : -1 - i / 10));
     await insertPoints(run, 'loss', points);
     const el = await chartFor(run);
     const data = await ready(el);
     const xs = Array.from(data[0]);
     const ys = data[1] as number[];
     const width = el.shadowRoot!.querySelector<HTMLElement>('.plot')!.clientWidth;
-    expect(xs.length).to.be.at.most(width);
-    expect(xs.length).to.be.greaterThan(width / 2);
+    expect(xs.length).to.be.at.most(4 * width);
+    expect(xs.length).to.be.greaterThan(width);
     expect(xs[0]).to.equal(0);
     expect(xs[xs.length - 1]).to.equal(n - 1);
     expect(ys[xs.indexOf(12_345)]).to.equal(9.5);
     expect(ys[xs.indexOf(777)]).to.equal(-4.25);
     // Every drawn point is a real inserted point.
     xs.forEach((x, i) => expect(ys[i]).to.equal(points[x].value));
+    // Isolated one-step spikes and dips anywhere in the run are each drawn at their own step.
+    for (const step of spikes) expect(ys[xs.indexOf(step)], `spike at ${step}`).to.equal(points[step].value);
+    expect(el.shadowRoot!.querySelector('.note')?.textContent).to.match(/of 20,000 points/);
   });
 
   it('smooths with a debiased EMA and keeps the raw line', async () => {
