@@ -59,21 +59,29 @@ function byColumn(xsIn: ArrayLike<number>, ysIn: ArrayLike<number>, width: numbe
     let minIndex = -1;
     let maxIndex = -1;
     // Comparisons with NaN are false, so only ±Inf needs the finiteness test,
-    // and only on the rare new-extreme branch; pairs halve the loop overhead.
+    // and only on the rare new-extreme branch. Four points per iteration because
+    // TurboFan re-checks a typed array's map, length and data pointer on every
+    // iteration rather than hoisting them.
     let j = i;
-    for (; j + 1 < end; j += 2) {
+    for (; j + 3 < end; j += 4) {
       const y0 = ys[j];
       const y1 = ys[j + 1];
-      if (y0 < lo || y1 < lo) {
+      const y2 = ys[j + 2];
+      const y3 = ys[j + 3];
+      if (y0 < lo || y1 < lo || y2 < lo || y3 < lo) {
         if (y0 < lo && Number.isFinite(y0)) { lo = y0; minIndex = j; }
         if (y1 < lo && Number.isFinite(y1)) { lo = y1; minIndex = j + 1; }
+        if (y2 < lo && Number.isFinite(y2)) { lo = y2; minIndex = j + 2; }
+        if (y3 < lo && Number.isFinite(y3)) { lo = y3; minIndex = j + 3; }
       }
-      if (y0 > hi || y1 > hi) {
+      if (y0 > hi || y1 > hi || y2 > hi || y3 > hi) {
         if (y0 > hi && Number.isFinite(y0)) { hi = y0; maxIndex = j; }
         if (y1 > hi && Number.isFinite(y1)) { hi = y1; maxIndex = j + 1; }
+        if (y2 > hi && Number.isFinite(y2)) { hi = y2; maxIndex = j + 2; }
+        if (y3 > hi && Number.isFinite(y3)) { hi = y3; maxIndex = j + 3; }
       }
     }
-    if (j < end) {
+    for (; j < end; j++) {
       const y = ys[j];
       if (y < lo && Number.isFinite(y)) { lo = y; minIndex = j; }
       if (y > hi && Number.isFinite(y)) { hi = y; maxIndex = j; }
