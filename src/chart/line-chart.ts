@@ -54,6 +54,9 @@ export class LineChart {
   /** Points drawn and points held, after the last update. */
   drawn = 0;
   total = 0;
+  /** Milliseconds the last update took, from new data to the drawn frame. */
+  lastUpdateMs = 0;
+  private updateStarted = 0;
   /** NaN/±Inf values among the points held (each is marked on the chart). */
   nonFinite = 0;
   /** Called with the x range a user selected by dragging, or undefined on a double click (zoom out). */
@@ -73,6 +76,7 @@ export class LineChart {
     this.lines = lines;
     this.options = options;
     if (options.width <= 0 || options.height <= 0) return;
+    this.updateStarted = performance.now();
     const prepared = lines.map((l) => prepareLine(l.data, options.xAxis, l.origin, options.smoothing, options.width, options.zoom));
     this.drawn = prepared.reduce((n, p) => n + p.x.length, 0);
     this.total = prepared.reduce((n, p) => n + p.total, 0);
@@ -175,6 +179,11 @@ export class LineChart {
 
   /** A small triangle at the top of the plot for every NaN/±Inf, at most one per pixel per line. */
   private drawMarkers(u: uPlot) {
+    if (this.updateStarted) {
+      // uPlot draws in a microtask after setData: this is the end of the update.
+      this.lastUpdateMs = performance.now() - this.updateStarted;
+      this.updateStarted = 0;
+    }
     const ctx = u.ctx;
     const top = u.bbox.top;
     const size = 5 * devicePixelRatio;

@@ -16,6 +16,8 @@ export interface SourceConfig {
   table?: string;
   /** Poll interval in ms (default 2000). */
   pollInterval?: number;
+  /** Points held per series before the oldest are reduced (default 60000). */
+  pointBudget?: number;
 }
 
 const DEFAULTS: SourceConfig = { url: 'http://127.0.0.1:8123' };
@@ -56,7 +58,7 @@ function makeSourceFor(config: SourceConfig): TelemetrySource {
 const stores = new Map<string, TelemetryStore>();
 
 function sourceKey(config: SourceConfig): string {
-  return JSON.stringify([config.url, config.user ?? '', config.password ?? '', config.table ?? '', config.pollInterval ?? 0]);
+  return JSON.stringify([config.url, config.user ?? '', config.password ?? '', config.table ?? '', config.pollInterval ?? 0, config.pointBudget ?? 0]);
 }
 
 /** The shared store for a source configuration, created on first use. */
@@ -64,7 +66,7 @@ export function storeFor(config: SourceConfig, makeSource: SourceFactory = makeS
   const key = sourceKey(config);
   let store = stores.get(key);
   if (!store) {
-    const created: TelemetryStore = new TelemetryStore(makeSource(config), { pollInterval: config.pollInterval }, () => {
+    const created: TelemetryStore = new TelemetryStore(makeSource(config), { pollInterval: config.pollInterval, pointBudget: config.pointBudget }, () => {
       if (stores.get(key) === created) stores.delete(key);
     });
     store = created;

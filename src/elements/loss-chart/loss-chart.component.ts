@@ -137,6 +137,11 @@ export class LossChart extends LitElement {
     return parseList(this.metric);
   }
 
+  /** Milliseconds the chart's last redraw took (benchmarks read it). */
+  get drawTimeMs(): number {
+    return this.chart?.lastUpdateMs ?? 0;
+  }
+
   /** The uPlot data currently drawn: [x, ...y columns]. */
   get chartData() {
     return this.chart?.data;
@@ -180,6 +185,14 @@ export class LossChart extends LitElement {
     if (changed.has('theme')) this.drawnVersions = '';
     this.draw();
     this.announceState();
+  }
+
+  /**
+   * A run that has not reported for a minute, or for ten poll intervals when
+   * polling is slower, is shown as stale: the curve may have stopped.
+   */
+  private isStale(age: number): boolean {
+    return age > Math.max(60_000, 10 * (this.pollInterval ?? 2000));
   }
 
   /** Zooms the x axis to a range (in the axis' units), or back out with undefined. */
@@ -377,7 +390,9 @@ export class LossChart extends LitElement {
           ${this.zoomRange
             ? html`<button type="button" class="reset" part="reset-zoom" @click=${() => this.setZoom(undefined)}>Reset zoom</button>`
             : nothing}
-          ${Number.isFinite(age) ? html`<span class="meta ${age > 60_000 ? 'stale' : ''}">last point ${formatAge(age)}</span>` : nothing}
+          ${Number.isFinite(age)
+            ? html`<span class="meta ${this.isStale(age) ? 'stale' : ''}">last point ${formatAge(age)}${this.isStale(age) ? ' · stale' : ''}</span>`
+            : nothing}
         </header>
         ${state === 'ready' && this.reductionNote ? html`<p class="note" part="note">${this.reductionNote}</p>` : nothing}
         ${state === 'ready' && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}

@@ -139,6 +139,50 @@ describe('<loss-chart>', () => {
     const data = await ready(el);
     expect(Array.from(data[0])).to.deep.equal([0, 1, 2, 3]);
     expect(data[1]).to.deep.equal([1, null, null, 0.5]);
+    await waitFor(() => el.shadowRoot!.querySelector('.note'), 'the note');
+    expect(el.shadowRoot!.querySelector('.note')!.textContent).to.contain('2 NaN/Inf marked');
+  });
+
+  it('zooms into a reduced range at full resolution, and back out without a refetch', async () => {
+    const run = uniqueRun('zoom');
+    const points = ramp(20_000, (i) => 3 + Math.cos(i / 37));
+    await insertPoints(run, 'loss', points);
+    const el = await chartFor(run);
+    const full = await ready(el);
+    const fullXs = Array.from(full[0]);
+    expect(fullXs.length).to.be.lessThan(5000);
+    const store = liveStores()[0];
+    el.setZoom([5000, 5200]);
+    const zoomed = await waitFor(() => {
+      const d = el.chartData;
+      return d && Array.from(d[0]).filter((x) => x >= 5000 && x <= 5200).length === 201 && d;
+    }, 'raw points of the zoomed range');
+    const xs = Array.from(zoomed[0]);
+    const ys = zoomed[1] as number[];
+    for (let step = 5000; step <= 5200; step++) expect(ys[xs.indexOf(step)]).to.equal(points[step].value);
+    expect(el.shadowRoot!.querySelector('.note')!.textContent).to.contain('zoomed');
+    const requests = store.requests;
+    el.setZoom(undefined);
+    await waitFor(() => el.chartData && el.chartData[0].length === fullXs.length, 'the full view again');
+    expect(Array.from(el.chartData![0])).to.deep.equal(fullXs);
+    expect(store.requests - requests, 'zooming out refetches nothing (a poll may fall in between)').to.be.at.most(1);
+    expect(el.shadowRoot!.querySelector('.reset')).to.equal(null);
+  });
+
+  it('marks a run that stopped reporting as stale', async () => {
+    const quiet = uniqueRun('quiet');
+    const fresh = uniqueRun('fresh');
+    const now = Date.now();
+    await insertPoints(quiet, 'loss', ramp(5, () => 1).map((p) => ({ ...p, time: now - 10 * 60_000 + p.step })));
+    await insertPoints(fresh, 'loss', ramp(5, () => 1).map((p) => ({ ...p, time: now - 1000 + p.step })));
+    const quietEl = await chartFor(quiet);
+    const freshEl = await chartFor(fresh);
+    await ready(quietEl);
+    await ready(freshEl);
+    await waitFor(() => quietEl.shadowRoot!.querySelector('.meta'), 'the data age');
+    expect(quietEl.shadowRoot!.querySelector('.meta')!.textContent).to.match(/last point 10m( \d+s)? ago · stale/);
+    expect(quietEl.shadowRoot!.querySelector('.meta.stale')).to.not.equal(null);
+    expect(freshEl.shadowRoot!.querySelector('.meta')!.textContent).to.not.contain('stale');
   });
 
   it('grows live as new rows arrive, fetching only what is new', async () => {
