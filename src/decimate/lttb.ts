@@ -1,3 +1,5 @@
+import { asFloat64, identity } from './arrays.js';
+
 /**
  * Largest-Triangle-Three-Buckets on typed arrays, returning the indices it keeps.
  *
@@ -164,16 +166,5 @@ function lttbFloat64(xs: Float64Array, ys: Float64Array, n: number, threshold: n
     a = chosen;
   }
   out[threshold - 1] = n - 1;
-  return out;
-}
-
-/** The kernel is written for Float64Array; anything else is copied once. */
-function asFloat64(values: ArrayLike<number>): Float64Array {
-  return values instanceof Float64Array ? values : Float64Array.from(values);
-}
-
-function identity(n: number): Uint32Array {
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
   return out;
 }

@@ -1,3 +1,5 @@
+import { asFloat64, identity } from './arrays.js';
+
 /**
  * M4 and min-max decimation on typed arrays (Jugel et al., "M4: A
  * Visualization-Oriented Time Series Data Aggregation", VLDB 2014), returning
@@ -130,15 +132,4 @@ function columnEnd(xs: Float64Array, from: number, to: number, guess: number, pa
     step *= 2;
   }
   return firstIndexAbove(xs, known + 1, Math.min(to, known + step), past);
-}
-
-/** The kernel is written for Float64Array; anything else is copied once. */
-function asFloat64(values: ArrayLike<number>): Float64Array {
-  return values instanceof Float64Array ? values : Float64Array.from(values);
-}
-
-function identity(n: number): Uint32Array {
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return out;
 }
