@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { LTTB } from 'downsample';
 import { lttbIndices } from '../src/decimate/lttb.js';
 import { m4Indices, minMaxIndices } from '../src/decimate/m4.js';
+import { mulberry32 } from '../src/internal/random.js';
 import type { BenchContext, BenchRow } from './run.js';
 
 export const title = 'Decimation kernels (LTTB, M4, min-max) on Float64 loss curves, vs npm downsample LTTB';
@@ -166,15 +167,4 @@ function samePoints(keep: Uint32Array, peerPoints: ArrayLike<[number, number]>, 
   let same = 0;
   for (const i of keep) if (peerX.has(xs[i])) same++;
   return same;
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -12,6 +12,7 @@
  * picks one with its ordinary `src` attribute once the `fixture:` prefix is
  * registered as a transport.
  */
+import { mulberry32 } from '../internal/random.js';
 import { reduceChunk } from './reduce.js';
 import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource } from './source.js';
 
@@ -142,18 +143,6 @@ function mix(x: number): number {
 
 /** A uniform number in (0, 1) from a 32-bit hash. */
 const unit = (h: number): number => (h + 0.5) / 4294967296;
-
-/** Mulberry32: a small seeded generator for the few per-run draws made in sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Spike {
   step: number;

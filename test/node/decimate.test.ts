@@ -3,24 +3,13 @@ import assert from 'node:assert/strict';
 import { lttbIndices } from '../../src/decimate/lttb.js';
 import { m4Indices, minMaxIndices } from '../../src/decimate/m4.js';
 import { debiasedEma } from '../../src/decimate/ema.js';
+import { mulberry32 } from '../../src/internal/random.js';
 
 const xsOf = (n: number) => Float64Array.from({ length: n }, (_, i) => i);
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A noisy random walk on unevenly spaced, sorted x, with a gap in x and some non-finite y. */
 function telemetry(n: number, seed: number, nonFinite = 0.01) {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   let x = 1000;
@@ -281,7 +270,7 @@ for (const [name, decimate, ends] of [
 
     it('keeps a planted spike and dip in 1M points', () => {
       const n = 1_000_000;
-      const rnd = random(21);
+      const rnd = mulberry32(21);
       const ys = Float64Array.from({ length: n }, (_, i) => 3 * Math.exp(-i / 200_000) + 0.1 * rnd());
       ys[424_242] = 40;
       ys[777_777] = -5;

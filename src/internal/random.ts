@@ -1,0 +1,15 @@
+/**
+ * Mulberry32: a small seeded generator of uniform numbers in [0, 1), for
+ * generated data that must come out the same on every machine (fixtures,
+ * benchmarks, tests).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
