@@ -10,18 +10,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { startClickHouseServer } = await import('./src/server/clickhouse-server.ts');
+const { chromiumLaunchOptions } = await import('./src/server/headless-chromium.ts');
 const require = createRequire(import.meta.url);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-];
 
 /** @clickhouse/client-web ships CommonJS; the dev server needs ESM, so bundle it once. */
 function commonJsAsEsm(specifier) {
@@ -141,7 +131,7 @@ export default {
   browsers: [
     playwrightLauncher({
       product: 'chromium',
-      launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
+      launchOptions: chromiumLaunchOptions(),
     }),
   ],
   plugins: [

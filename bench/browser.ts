@@ -8,18 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { startClickHouseServer, type EmbeddedClickHouse } from '../src/server/clickhouse-server.js';
+import { chromiumLaunchOptions } from '../src/server/headless-chromium.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-];
 
 let clickhouse: Promise<EmbeddedClickHouse> | undefined;
 
@@ -58,7 +49,7 @@ export async function openBenchPage(): Promise<BenchPage> {
   });
   await vite.listen();
   const url = vite.resolvedUrls!.local[0];
-  const browser: Browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser: Browser = await chromium.launch(chromiumLaunchOptions());
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
   page.on('framenavigated', (frame) => frame === page.mainFrame() && process.stderr.write(`bench page loaded: ${frame.url()}\n`));
@@ -78,13 +69,6 @@ export async function openBenchPage(): Promise<BenchPage> {
       await vite.close();
     },
   };
-}
-
-export function median(values: readonly number[]): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export function percentile(values: readonly number[], p: number): number {

@@ -5,7 +5,7 @@
  */
 import type { BenchContext, BenchRow } from './run.js';
 import type { BenchGlobal } from './bench-api.js';
-import { median, openBenchPage, percentile, sharedClickHouse } from './browser.js';
+import { openBenchPage, percentile, sharedClickHouse } from './browser.js';
 import { simulate } from '../src/server/simulator.js';
 
 export const title = '50 elements on one source: requests per poll cycle and long tasks vs each element polling alone';
@@ -57,7 +57,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     },
     {
       scenario: 'coalescing', case: `${ELEMENTS} elements`, metric: 'chart update (median / p95)',
-      ours: median(ours.drawMs), peer: median(peer.drawMs), peerName, unit: 'ms', reps: ours.drawMs.length,
+      ours: ctx.median(ours.drawMs), peer: ctx.median(peer.drawMs), peerName, unit: 'ms', reps: ours.drawMs.length,
       note: `p95 ours ${percentile(ours.drawMs, 95).toFixed(1)} ms, peer ${percentile(peer.drawMs, 95).toFixed(1)} ms`,
     },
   ];

@@ -7,7 +7,7 @@
  */
 import type { BenchContext, BenchRow } from './run.js';
 import type { BenchGlobal } from './bench-api.js';
-import { median, openBenchPage, percentile, sharedClickHouse } from './browser.js';
+import { openBenchPage, percentile, sharedClickHouse } from './browser.js';
 import { simulate } from '../src/server/simulator.js';
 
 export const title = 'live tail of 8 series over a simulated day (90,000 steps): heap and update time vs an unbounded store';
@@ -61,7 +61,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     },
     {
       scenario: 'live-tail', case: '8 series, one chart each', metric: 'chart update (median)',
-      ours: median(ours.drawMs), peer: median(peer.drawMs), peerName, unit: 'ms', ratio: median(peer.drawMs) / median(ours.drawMs), reps: ours.drawMs.length,
+      ours: ctx.median(ours.drawMs), peer: ctx.median(peer.drawMs), peerName, unit: 'ms', ratio: ctx.median(peer.drawMs) / ctx.median(ours.drawMs), reps: ours.drawMs.length,
       note: `p95 ours ${percentile(ours.drawMs, 95).toFixed(1)} ms, peer ${percentile(peer.drawMs, 95).toFixed(1)} ms`,
     },
   ];
