@@ -15,7 +15,7 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
 import { decodePointRows, type PointRows } from './rowbinary.js';
-import { seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
+import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
 
 export interface ClickHouseSourceOptions {
   /** Base URL of the ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. */
@@ -164,7 +164,7 @@ function stepParam(step: number): string {
 
 /** Cuts the decoded rows (sorted by kind, k, step) into tail chunks and view chunks. */
 function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
-  const views: ViewChunk[] = plan.views.map(() => ({ ...emptyPoints(), total: 0, bucketSteps: 1, lastStep: -1 }));
+  const views: ViewChunk[] = plan.views.map(() => ({ ...emptyChunk(), total: 0, bucketSteps: 1, lastStep: -1 }));
   let start = 0;
   while (start < rows.length) {
     const kind = rows.kind[start];
@@ -187,8 +187,4 @@ function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
 
 function slice(rows: PointRows, start: number, end: number): SeriesChunk {
   return { steps: rows.step.slice(start, end), times: rows.time.slice(start, end), values: rows.value.slice(start, end) };
-}
-
-function emptyPoints(): SeriesChunk {
-  return { steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) };
 }

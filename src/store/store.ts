@@ -11,7 +11,7 @@
  * errors, and forgets everything when the last subscriber leaves.
  */
 import { DetailView, SeriesBuffer } from './series.js';
-import { seriesId, type FetchPlan, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
+import { emptyChunk, seriesId, type FetchPlan, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
 export type SeriesListener = (series: SeriesBuffer) => void;
 
@@ -127,7 +127,8 @@ export class TelemetryStore {
     if (detail) {
       entry.details.delete(id);
       entry.details.set(id, detail);
-      if (detail.status === 'error') this.schedule(0);
+      // A failed range is asked for again by the next poll, at the backed-off pace, not at once:
+      // charts call this on every render.
       return detail;
     }
     detail = new DetailView(entry.buffer.key, fromStep, toStep, cols);
@@ -199,11 +200,13 @@ export class TelemetryStore {
     const entries = [...this.entries.values()];
     const plan: FetchPlan = { tails: [], views: [], tailLimit: this.tailLimit };
     const firstViews: Entry[] = [];
+    const viewing = new Set<Entry>();
     const details: DetailView[] = [];
     for (const entry of entries) {
       const { buffer } = entry;
       if (!buffer.loaded) {
         firstViews.push(entry);
+        viewing.add(entry);
         plan.views.push({ ...buffer.key, fromStep: 0, toStep: Infinity, columns: entry.columns });
       } else {
         plan.tails.push({ ...buffer.key, afterStep: buffer.lastStep });
@@ -226,7 +229,7 @@ export class TelemetryStore {
       for (const entry of entries) {
         const { buffer } = entry;
         buffer.checkedAt = now;
-        if (!firstViews.includes(entry)) {
+        if (!viewing.has(entry)) {
           const chunk = result.tails.get(seriesId(buffer.key));
           buffer.append(chunk ?? EMPTY);
           if (chunk && chunk.steps.length >= this.tailLimit) backlog = true;
@@ -294,7 +297,7 @@ function detailRequest(detail: DetailView): ViewRequest {
   return { ...detail.key, fromStep: detail.fromStep, toStep: detail.toStep, columns: detail.columns };
 }
 
-const EMPTY = { steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) };
+const EMPTY = emptyChunk();
 const notified = new WeakMap<SeriesBuffer, number>();
 
 /** Turns a transport failure into a sentence a user can act on. */

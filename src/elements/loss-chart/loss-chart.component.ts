@@ -380,6 +380,7 @@ export class LossChart extends LitElement {
     const age = Number.isFinite(lastTime) ? Date.now() - lastTime : NaN;
     const erroring = series.find((s) => s.status === 'error');
     const title = this.heading ?? this.metrics.join(', ');
+    const note = state === 'ready' ? this.reductionNote : '';
     const summary = lines
       .map((l) => `${l.label} ${formatValue(l.data.values[l.data.values.length - 1])} at step ${formatStep(l.data.steps[l.data.steps.length - 1])}`)
       .join('; ');
@@ -394,7 +395,7 @@ export class LossChart extends LitElement {
             ? html`<span class="meta ${this.isStale(age) ? 'stale' : ''}">last point ${formatAge(age)}${this.isStale(age) ? ' · stale' : ''}</span>`
             : nothing}
         </header>
-        ${state === 'ready' && this.reductionNote ? html`<p class="note" part="note">${this.reductionNote}</p>` : nothing}
+        ${state === 'ready' && note ? html`<p class="note" part="note">${note}</p>` : nothing}
         ${state === 'ready' && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
         <div part="plot" class="plot" role="img" aria-label=${`${title}: ${summary || message}`}>
           <div class="plot-mount"></div>
