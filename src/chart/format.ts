@@ -43,3 +43,54 @@ export function formatCount(n: number): string {
   if (n >= 1e5) return `${Math.round(n / 1e3)}k`;
   return Math.round(n).toLocaleString('en-US');
 }
+
+const SI = [
+  [1e12, 'T'],
+  [1e9, 'B'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+] as const;
+const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** Three significant digits, no trailing zeros. */
+function short(value: number): string {
+  return String(+value.toPrecision(3));
+}
+
+/**
+ * A value with its unit as people read it: "87.3%", "412k tok/s", "3.2B tok",
+ * "1.4 GiB", "120 MiB/s". Units from the table's `unit` column; bytes (`B`,
+ * `B/s`, `bytes`) scale by 1024, everything else by SI steps.
+ */
+export function formatWithUnit(value: number, unit = ''): string {
+  if (value === undefined || value === null || Number.isNaN(value)) return formatValue(value);
+  if (!Number.isFinite(value)) return formatValue(value);
+  const bytes = /^(B|bytes?)(\/s)?$/i.exec(unit);
+  if (bytes) {
+    let v = Math.abs(value);
+    let i = 0;
+    while (v >= 1024 && i < BINARY.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${value < 0 ? '−' : ''}${short(v)} ${BINARY[i]}${bytes[2] ?? ''}`;
+  }
+  if (unit === '%') return `${short(value)}%`;
+  const abs = Math.abs(value);
+  for (const [scale, suffix] of SI) {
+    if (abs >= scale) return `${short(value / scale)}${suffix}${unit ? ` ${unit}` : ''}`;
+  }
+  const text = abs !== 0 && abs < 1e-3 ? value.toExponential(2) : short(value);
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** A JSON number, a 64-bit integer ClickHouse sent as text, or null (NaN/Inf in JSON) as a number. */
+export function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    if (!Number.isNaN(n)) return n;
+    if (/^[+-]?inf/i.test(value)) return value.startsWith('-') ? -Infinity : Infinity;
+  }
+  return NaN;
+}

@@ -15,7 +15,7 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
 import { decodePointRows, type PointRows } from './rowbinary.js';
-import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
+import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
 
 export interface ClickHouseSourceOptions {
   /** Base URL of the ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. */
@@ -136,6 +136,47 @@ export class ClickHouseSource implements TelemetrySource {
     const rows = decodePointRows(bytes);
     splitRows(rows, plan, result);
     return result;
+  }
+
+  /**
+   * Row queries of one poll as one request: each is a UNION ALL branch that
+   * tags its rows with the query's index and carries them as JSON text, so
+   * queries of any shape share one answer. Placeholders are renamed per branch
+   * (`{run:String}` of query 3 becomes `{q3_run:String}`).
+   */
+  buildRowsQuery(queries: RowQuery[]): { query: string; params: Record<string, QueryParam> } {
+    const params: Record<string, QueryParam> = {};
+    const branches = queries.map((q, i) => {
+      for (const [name, value] of Object.entries(q.params)) params[`q${i}_${name}`] = value;
+      const sql = q.sql.replaceAll('{{table}}', this.table).replace(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/g, (_, name: string) => {
+        if (!(name in q.params)) throw new Error(`Query "${q.kind}" has no value for {${name}}`);
+        return `{q${i}_${name}:`;
+      });
+      return `SELECT toUInt16(${i}) AS k, formatRowNoNewline('JSONEachRow', *) AS j FROM (\n${sql}\n)`;
+    });
+    return { query: `${branches.join('\nUNION ALL\n')}\nFORMAT JSONCompactEachRow`, params };
+  }
+
+  async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
+    const out: QueryRow[][] = queries.map(() => []);
+    if (!queries.length) return out;
+    const { query, params } = this.buildRowsQuery(queries);
+    const { stream } = await this.client.exec({ query, query_params: params, abort_signal: signal });
+    const text = await new Response(stream).text();
+    // Rows of one branch keep their order; branches may interleave.
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let k: number;
+      let json: string;
+      try {
+        [k, json] = JSON.parse(line) as [number, string];
+        out[k]?.push(JSON.parse(json) as QueryRow);
+      } catch {
+        // ClickHouse reports an error that happens mid-stream as plain text after the rows.
+        throw new Error(line.startsWith('Code:') ? line : `Garbled answer from ClickHouse: ${line.slice(0, 120)}`);
+      }
+    }
+    return out;
   }
 
   async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {

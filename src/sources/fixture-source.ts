@@ -14,7 +14,30 @@
  */
 import { mulberry32 } from '../internal/random.js';
 import { reduceChunk } from './reduce.js';
-import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type RunInfo, type SeriesChunk, type TelemetrySource } from './source.js';
+import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource } from './source.js';
+
+/** What a fixture handler knows when it answers a row query in place of SQL. */
+export interface FixtureContext {
+  runs: readonly string[];
+  /** Highest step logged by now. */
+  lastStep: number;
+  /** Seconds since the source was created (live fixtures grow with it). */
+  elapsed: number;
+  seed: number;
+}
+
+export type FixtureRows = (params: Record<string, QueryParam>, context: FixtureContext) => QueryRow[];
+
+const fixtureRows = new Map<string, FixtureRows>();
+
+/**
+ * Stories have no database, so row queries are answered by kind: each
+ * element's stories register the rows its SQL would return for fixture data.
+ * (Tests never use this: they run the SQL on the embedded ClickHouse.)
+ */
+export function registerFixtureRows(kind: string, rows: FixtureRows): void {
+  fixtureRows.set(kind, rows);
+}
 
 /** `ok` answers; `loading` never answers; `error` fails like an unreachable server. */
 export type FixtureMode = 'ok' | 'loading' | 'error';
@@ -267,6 +290,12 @@ export class FixtureSource implements TelemetrySource {
       result.views.push(reduceChunk(chunk, view.columns));
     }
     return result;
+  }
+
+  async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
+    await this.roundTrip(signal);
+    const context: FixtureContext = { runs: this.options.runs, lastStep: this.lastStep(), elapsed: (Date.now() - this.createdAt) / 1000, seed: this.options.seed };
+    return queries.map((query) => fixtureRows.get(query.kind)?.(query.params, context) ?? []);
   }
 
   async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {

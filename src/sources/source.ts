@@ -73,6 +73,26 @@ export interface RunInfo {
   metrics: string[];
 }
 
+/** A value bound to a `{name:Type}` placeholder of a row query. */
+export type QueryParam = string | number | string[] | number[];
+
+/**
+ * A small table of rows an element shows as a whole (a checkpoint list, the
+ * latest value of a metric, a heatmap over a time window), refreshed every
+ * poll. Elements build these from fixed SQL; every value from an attribute is
+ * in `params` and reaches ClickHouse as a bound parameter.
+ */
+export interface RowQuery {
+  /** What the query is ("checkpoints", "latest"…): sources that cannot run SQL (Storybook's fixtures) answer by kind. */
+  kind: string;
+  /** One SELECT over `{{table}}` with `{name:Type}` placeholders; keep it bounded (LIMIT, GROUP BY). */
+  sql: string;
+  params: Record<string, QueryParam>;
+}
+
+/** One row of a row query, by column alias. 64-bit integers may arrive as strings and NaN/Inf as null. */
+export type QueryRow = Record<string, unknown>;
+
 export interface TelemetrySource {
   /** Identity of the source: stores are shared per id. */
   readonly id: string;
@@ -80,6 +100,8 @@ export interface TelemetrySource {
   readonly label: string;
   /** Every requested tail and view, in one round trip. */
   fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult>;
+  /** Every row query of a poll, in one round trip; one row list per query, in order. */
+  rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]>;
   /** Runs among `runs` that exist, with their metrics. */
   describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]>;
   close(): Promise<void>;
@@ -88,3 +110,6 @@ export interface TelemetrySource {
 export const seriesId = (key: SeriesKey): string => `${key.run}\u0000${key.metric}`;
 
 export const emptyChunk = (): SeriesChunk => ({ steps: new Float64Array(0), times: new Float64Array(0), values: new Float64Array(0) });
+
+/** The identity of a row query: equal queries from many elements are fetched once. */
+export const queryId = (query: RowQuery): string => JSON.stringify([query.kind, query.sql, Object.entries(query.params).sort(([a], [b]) => (a < b ? -1 : 1))]);

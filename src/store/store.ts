@@ -11,9 +11,29 @@
  * errors, and forgets everything when the last subscriber leaves.
  */
 import { DetailView, SeriesBuffer } from './series.js';
-import { emptyChunk, seriesId, type FetchPlan, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
+import { emptyChunk, queryId, seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
 export type SeriesListener = (series: SeriesBuffer) => void;
+
+/** The latest answer to a row query, as every subscriber of it sees it. */
+export interface RowsResult {
+  readonly query: RowQuery;
+  /** `loading` until the first answer; an `error` keeps the last rows it had. */
+  status: 'loading' | 'ready' | 'error';
+  rows: QueryRow[];
+  error?: string;
+  /** When the rows last arrived, epoch ms (NaN before). */
+  updatedAt: number;
+  /** Bumped on each answer. */
+  version: number;
+}
+
+export type RowsListener = (result: RowsResult) => void;
+
+interface RowsEntry {
+  result: RowsResult;
+  listeners: Set<RowsListener>;
+}
 
 export interface StoreOptions {
   /** Poll interval while healthy, ms (default 2000). */
@@ -62,6 +82,7 @@ export class TelemetryStore {
   /** Requests sent (benchmarks and tests count them). */
   requests = 0;
   private readonly entries = new Map<string, Entry>();
+  private readonly rowEntries = new Map<string, RowsEntry>();
   private readonly runs = new Map<string, RunInfo | null>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inflight: AbortController | undefined;
@@ -104,8 +125,41 @@ export class TelemetryStore {
       active = false;
       entry.listeners.delete(listener);
       if (entry.listeners.size === 0) this.entries.delete(id);
-      if (this.entries.size === 0) this.dispose();
+      if (this.isEmpty) this.dispose();
     };
+  }
+
+  /**
+   * Subscribes to a row query, asked again at every poll. Equal queries from
+   * any number of elements are one query; all of a poll's row queries are one
+   * request. Returns the function that ends the subscription.
+   */
+  subscribeRows(query: RowQuery, listener: RowsListener): () => void {
+    if (this.disposed) throw new Error('This store was disposed; get a new one with storeFor().');
+    const id = queryId(query);
+    let entry = this.rowEntries.get(id);
+    if (!entry) {
+      entry = { result: { query, status: 'loading', rows: [], updatedAt: NaN, version: 0 }, listeners: new Set() };
+      this.rowEntries.set(id, entry);
+      this.schedule(0);
+    } else {
+      const known = entry;
+      queueMicrotask(() => known.listeners.has(listener) && listener(known.result));
+    }
+    const held = entry;
+    held.listeners.add(listener);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      held.listeners.delete(listener);
+      if (held.listeners.size === 0) this.rowEntries.delete(id);
+      if (this.isEmpty) this.dispose();
+    };
+  }
+
+  private get isEmpty(): boolean {
+    return this.entries.size === 0 && this.rowEntries.size === 0;
   }
 
   series(key: SeriesKey): SeriesBuffer | undefined {
@@ -146,6 +200,7 @@ export class TelemetryStore {
   get subscriptionCount(): number {
     let n = 0;
     for (const entry of this.entries.values()) n += entry.listeners.size;
+    for (const entry of this.rowEntries.values()) n += entry.listeners.size;
     return n;
   }
 
@@ -164,7 +219,7 @@ export class TelemetryStore {
   }
 
   private readonly onVisibility = () => {
-    if (document.visibilityState === 'visible' && this.entries.size) this.schedule(0);
+    if (document.visibilityState === 'visible' && !this.isEmpty) this.schedule(0);
   };
 
   private schedule(delay: number) {
@@ -187,7 +242,7 @@ export class TelemetryStore {
   private pollAgain = false;
 
   private async poll() {
-    if (this.disposed || this.entries.size === 0) return;
+    if (this.disposed || this.isEmpty) return;
     if (typeof document !== 'undefined' && document.visibilityState === 'hidden') {
       // Hidden tabs do not poll; visibilitychange resumes.
       this.health.nextPollAt = NaN;
@@ -217,10 +272,20 @@ export class TelemetryStore {
         plan.views.push(detailRequest(detail));
       }
     }
-    this.requests++;
+    const rowEntries = [...this.rowEntries.values()];
+    const hasPoints = plan.tails.length > 0 || plan.views.length > 0;
+    if (hasPoints) this.requests++;
+    if (rowEntries.length) this.requests++;
     try {
-      const result = await this.source.fetch(plan, controller.signal);
+      // Points and rows are two requests at most, sent together.
+      const [result, rows] = await Promise.all([
+        hasPoints ? this.source.fetch(plan, controller.signal) : Promise.resolve<FetchResult>({ tails: new Map(), views: [] }),
+        rowEntries.length ? this.source.rows(rowEntries.map((e) => e.result.query), controller.signal) : Promise.resolve([]),
+      ]);
       if (this.disposed) return;
+      rowEntries.forEach((entry, i) => {
+        Object.assign(entry.result, { status: 'ready', rows: rows[i] ?? [], error: undefined, updatedAt: Date.now(), version: entry.result.version + 1 });
+      });
       const now = Date.now();
       const emptyRuns = new Set<string>();
       let backlog = false;
@@ -240,6 +305,7 @@ export class TelemetryStore {
       this.health.failures = 0;
       this.health.lastError = undefined;
       this.notify(entries, details.length > 0);
+      this.notifyRows(rowEntries);
       // A backlog longer than one answer is fetched at once rather than a slice per interval.
       if (backlog) this.pollAgain = true;
       this.finishPoll(this.pollInterval);
@@ -250,7 +316,9 @@ export class TelemetryStore {
       this.health.lastError = message;
       for (const entry of entries) entry.buffer.fail(message);
       for (const detail of details) detail.fail(message);
+      for (const entry of rowEntries) Object.assign(entry.result, { status: 'error', error: message, version: entry.result.version + 1 });
       this.notify(entries, details.length > 0);
+      this.notifyRows(rowEntries);
       // Exponential backoff with full jitter, so many viewers do not retry in step.
       const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(this.health.failures, 10));
       this.finishPoll(this.pollInterval / 2 + Math.random() * ceiling);
@@ -275,6 +343,10 @@ export class TelemetryStore {
       notified.set(entry.buffer, version);
       for (const listener of [...entry.listeners]) listener(entry.buffer);
     }
+  }
+
+  private notifyRows(entries: RowsEntry[]) {
+    for (const entry of entries) for (const listener of [...entry.listeners]) listener(entry.result);
   }
 
   private dispose() {
