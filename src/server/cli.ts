@@ -18,12 +18,15 @@ Usage:
       (a temporary directory, removed on exit, when omitted).
 
   trainwatch simulate --url http://127.0.0.1:8123 [--user NAME] [--password PW]
-                      [--runs 2] [--history 2000] [--rate 5] [--seed N] [--backfill-only]
-      Writes realistic telemetry for N runs with plain HTTP INSERTs (works
-      against any ClickHouse), backfilling --history steps, then live at
-      --rate steps/s until interrupted.
+                      [--runs 2] [--finished 0] [--failed 0] [--history 2000] [--rate 5]
+                      [--seed N] [--backfill-only]
+      Writes the data contract (docs/data-contract.md) for N live runs, plus
+      runs that finished or failed, with plain HTTP INSERTs (works against any
+      ClickHouse): --history steps of backfill, then live at --rate steps/s
+      until interrupted.
 
-  trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 3] [--history 20000] [--data DIR]
+  trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 2] [--finished 1] [--failed 1]
+                  [--history 20000] [--data DIR]
       Embedded ClickHouse + simulator + the demo dashboard; prints its URL.
 `;
 
@@ -68,6 +71,8 @@ async function simulateCommand(args: string[]) {
     user: { type: 'string' },
     password: { type: 'string' },
     runs: { type: 'string' },
+    finished: { type: 'string' },
+    failed: { type: 'string' },
     history: { type: 'string' },
     rate: { type: 'string' },
     seed: { type: 'string' },
@@ -81,6 +86,8 @@ async function simulateCommand(args: string[]) {
     user: v.user,
     password: v.password,
     runs: integer(v.runs, 'runs', 2, 1, 1000),
+    finishedRuns: integer(v.finished, 'finished', 0, 0, 1000),
+    failedRuns: integer(v.failed, 'failed', 0, 0, 1000),
     history: integer(v.history, 'history', 2000, 0, 100_000_000),
     stepsPerSecond: integer(v.rate, 'rate', 5, 1, 100_000),
     seed: v.seed === undefined ? undefined : integer(v.seed, 'seed', 0),

@@ -25,12 +25,17 @@ export async function demo(args: string[]): Promise<void> {
     port: { type: 'string' },
     'clickhouse-port': { type: 'string' },
     runs: { type: 'string' },
+    finished: { type: 'string' },
+    failed: { type: 'string' },
     history: { type: 'string' },
     rate: { type: 'string' },
     data: { type: 'string' },
   });
   const port = integer(v.port, 'port', 5173, 0, 65535);
-  const runs = integer(v.runs, 'runs', 3, 1, 50);
+  const runs = integer(v.runs, 'runs', 2, 1, 50);
+  const finishedRuns = integer(v.finished, 'finished', 1, 0, 50);
+  const failedRuns = integer(v.failed, 'failed', 1, 0, 50);
+  const total = runs + finishedRuns + failedRuns;
   const history = integer(v.history, 'history', 20_000, 0, 10_000_000);
   const rate = integer(v.rate, 'rate', 5, 1, 10_000);
 
@@ -41,6 +46,8 @@ export async function demo(args: string[]): Promise<void> {
   const simulation = simulate({
     url: ch.url,
     runs,
+    finishedRuns,
+    failedRuns,
     history,
     stepsPerSecond: rate,
     signal: controller.signal,
@@ -54,7 +61,7 @@ export async function demo(args: string[]): Promise<void> {
     logLevel: 'warn',
     server: { port, host: '127.0.0.1', strictPort: false },
     define: {
-      __TRAINWATCH_DEMO__: JSON.stringify({ url: ch.url, runs: Array.from({ length: runs }, (_, i) => `run-${i}`) }),
+      __TRAINWATCH_DEMO__: JSON.stringify({ url: ch.url, runs: Array.from({ length: total }, (_, i) => `run-${i}`) }),
     },
   });
   await vite.listen();

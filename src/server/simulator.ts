@@ -35,6 +35,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { METRIC_POINTS_TABLE } from './schema.js';
+import { extraEvents, extraSeries, extrasModel, extraValues, type EventRow, type ExtrasModel } from './simulator-extras.js';
 
 export const HOSTS = ['node-0', 'node-1'] as const;
 export const GPUS_PER_HOST = 4;
@@ -70,8 +71,12 @@ export interface SimulatorOptions {
   url: string;
   user?: string;
   password?: string;
-  /** Number of runs (default 2). */
+  /** Number of live runs (default 2). */
   runs?: number;
+  /** Runs that finished: 60% of the history, then `run.status` finished (default 0). */
+  finishedRuns?: number;
+  /** Runs that failed: the loss diverges to NaN at 45% of the history, then `run.status` failed (default 0). */
+  failedRuns?: number;
   /** Steps to backfill per run (default 2000). */
   history?: number;
   /** Live rate, which also spaces the backfilled history (default 5). */
@@ -145,7 +150,7 @@ class KeyedRandom {
 }
 
 /** Independent random streams, so adding a draw to one never reshuffles another. */
-const Channel = { Run: 1, Step: 2, Spike: 3, Straggle: 4 } as const;
+const Channel = { Run: 1, Step: 2, Spike: 3, Straggle: 4, Extra: 5, Event: 6, Model: 7 } as const;
 
 // ---------------------------------------------------------------------------
 // The model of one run.
@@ -160,6 +165,7 @@ const BATCHES = 5;
 const GPU0 = 6;
 const GPU_COUNT = HOSTS.length * GPUS_PER_HOST;
 const CPU0 = GPU0 + GPU_COUNT;
+const EXTRA0 = CPU0 + HOSTS.length;
 
 interface Series {
   metric: string;
@@ -186,6 +192,7 @@ function seriesOf(): Series[] {
     list.push({ metric: `sys.gpu.${device}.util_percent`, host, rank, device, unit: '%', tags_json: '' });
   }
   for (const host of HOSTS) list.push({ metric: 'sys.cpu_percent', host, rank: 0, device: 65535, unit: '%', tags_json: '' });
+  for (const extra of extraSeries(HOSTS)) list.push({ ...extra, rank: 0, device: 65535, tags_json: '' });
   return list;
 }
 
@@ -215,20 +222,27 @@ interface RunModel {
   straggler: number;
   gpuBase: number;
   cpuBase: [number, number];
+  /** First step of a divergence that ends the run (Infinity: none). */
+  divergeAt: number;
+  extras: ExtrasModel;
 }
 
-function runModel(runIndex: number, seed: number): RunModel {
+function runModel(runIndex: number, seed: number, runId = `run-${runIndex}`, divergeAt = Infinity): RunModel {
   const runSeed = mix32(seed ^ mix32(runIndex + 0x51ed27));
   const r = new KeyedRandom().reset(runSeed, Channel.Run, 0);
   // Golden-ratio walks spread floor and height, so no two runs draw on top of each other.
   const floorSpread = (runIndex * 0.6180339887) % 1;
   const heightSpread = (runIndex * 0.3819660113 + 0.5) % 1;
+  const floor = 1.4 + floorSpread + r.between(0, 0.1);
+  const amplitude = 6 + 4 * heightSpread + r.between(0, 0.5);
+  const alpha = r.between(0.3, 0.45);
+  const t0 = r.between(60, 200);
   return {
     seed: runSeed,
-    floor: 1.4 + floorSpread + r.between(0, 0.1),
-    amplitude: 6 + 4 * heightSpread + r.between(0, 0.5),
-    alpha: r.between(0.3, 0.45),
-    t0: r.between(60, 200),
+    floor,
+    amplitude,
+    alpha,
+    t0,
     noise: r.between(0.012, 0.03),
     head1: r.between(0.05, 0.09),
     head2: r.between(0.11, 0.17),
@@ -237,17 +251,26 @@ function runModel(runIndex: number, seed: number): RunModel {
     straggler: Math.floor(r.next() * GPU_COUNT),
     gpuBase: r.between(90, 97),
     cpuBase: [r.between(15, 35), r.between(15, 35)],
+    divergeAt,
+    // Batches of 1–3M tokens, as large pretraining runs use, so the token milestones are reached within a demo.
+    extras: extrasModel(runId, 4096 * [256, 384, 512, 768][Math.floor(r.next() * 4)], (step) => floor + amplitude * Math.pow(1 + step / t0, -alpha), new KeyedRandom().reset(runSeed, Channel.Model, 0)),
   };
 }
 
-type Sink = (series: number, step: number, timeMs: number, value: number) => void;
+/** Where emitted points go: fixed series by slot, and rows with tags of their own. */
+interface Sink {
+  point(series: number, step: number, timeMs: number, value: number): void;
+  event(row: EventRow): void;
+}
 
 const round = (value: number, scale: number): number => Math.round(value * scale) / scale;
 const clampPercent = (value: number): number => round(Math.min(100, Math.max(0, value)), 10);
 
 /** Emits every point of steps [from, to) of one run, in step order. */
-function emitSteps(model: RunModel, opts: GenerateOptions, from: number, to: number, sink: Sink): void {
+function emitSteps(model: RunModel, opts: GenerateOptions, from: number, to: number, out: Sink): void {
+  const sink = (series: number, step: number, time: number, value: number) => out.point(series, step, time, value);
   const rng = new KeyedRandom();
+  const extraRng = new KeyedRandom();
   const blockRng = new KeyedRandom();
   const stepMs = 1000 / opts.stepsPerSecond;
 
@@ -297,10 +320,11 @@ function emitSteps(model: RunModel, opts: GenerateOptions, from: number, to: num
     rng.reset(model.seed, Channel.Step, step);
     // Jitter under half a step keeps event_time strictly increasing with step.
     const time = Math.floor(opts.startTime + step * stepMs + rng.next() * 0.45 * stepMs);
-    const diverged = rng.next() < opts.nanRate;
+    const diverged = rng.next() < opts.nanRate || step >= model.divergeAt;
 
     const trend = model.floor + model.amplitude * Math.pow(1 + step / model.t0, -model.alpha);
-    const spike = 1 + spikeAt(step);
+    // A run heading for divergence blows up over its last 60 steps before the NaNs.
+    const spike = (1 + spikeAt(step)) * (step >= model.divergeAt - 60 ? Math.exp((step - model.divergeAt + 60) / 12) : 1);
     const loss = trend * spike * (1 + model.noise * rng.normal());
     const lossT1 = trend * (1 + model.head1) * spike * (1 + model.noise * rng.normal());
     const lossT2 = trend * (1 + model.head2) * spike * (1 + model.noise * rng.normal());
@@ -331,7 +355,12 @@ function emitSteps(model: RunModel, opts: GenerateOptions, from: number, to: num
         // Evaluation reloads data on the hosts, which shows as a CPU bump.
         sink(CPU0 + h, step, time, clampPercent(model.cpuBase[h] + (isEval ? 20 : 0) + 3 * rng.normal()));
       }
+      extraRng.reset(model.seed, Channel.Extra, step);
+      extraValues(model.extras, step, HOSTS.length, extraRng).forEach((value, i) => sink(EXTRA0 + i, step, time, value));
     }
+    if (step === 0) out.event({ metric: 'run.status', step, time, value: 0, tags: { status: 'running' } });
+    extraRng.reset(model.seed, Channel.Event, step);
+    extraEvents(model.extras, step, time, extraRng, (row) => out.event(row));
   }
 }
 
@@ -355,10 +384,15 @@ function checkOptions(opts: GenerateOptions): void {
 export function generateRows(runIndex: number, runId: string, fromStep: number, toStep: number, opts: GenerateOptions): MetricRow[] {
   checkOptions(opts);
   const rows: MetricRow[] = [];
-  emitSteps(runModel(runIndex, opts.seed), opts, fromStep, toStep, (series, step, time, value) => {
-    rows.push({ event_time: time, run_id: runId, ...SERIES[series], step, value });
+  emitSteps(runModel(runIndex, opts.seed, runId), opts, fromStep, toStep, {
+    point: (series, step, time, value) => rows.push({ event_time: time, run_id: runId, ...SERIES[series], step, value }),
+    event: (row) => rows.push(eventRow(runId, row)),
   });
   return rows;
+}
+
+function eventRow(runId: string, row: EventRow): MetricRow {
+  return { event_time: row.time, run_id: runId, host: '', rank: 0, device: 65535, step: row.step, metric: row.metric, value: row.value, unit: row.unit ?? '', tags_json: Object.keys(row.tags).length ? JSON.stringify(row.tags) : '' };
 }
 
 /**
@@ -437,30 +471,41 @@ class ByteSink {
  */
 class NdjsonWriter {
   rows = 0;
+  private readonly runId: string;
   private readonly prefixes: string[];
   private readonly order: number[];
   private sinks: ByteSink[];
+  /** Rows with tags of their own; few, written whole. */
+  private events = new ByteSink();
   private lastTime = NaN;
   private lastTimeText = '';
 
   constructor(runId: string) {
+    this.runId = runId;
     this.prefixes = SERIES.map((s) => seriesPrefix(runId, s));
     this.order = SERIES.map((_, i) => i).sort((a, b) => compareSeries(SERIES[a], SERIES[b]));
     this.sinks = SERIES.map(() => new ByteSink());
   }
 
-  readonly sink: Sink = (series, step, time, value) => {
-    if (time !== this.lastTime) {
-      this.lastTime = time;
-      this.lastTimeText = formatEventTime(time);
-    }
-    this.sinks[series].write(rowLine(this.prefixes[series], step, this.lastTimeText, value));
-    this.rows++;
+  readonly sink: Sink = {
+    point: (series, step, time, value) => {
+      if (time !== this.lastTime) {
+        this.lastTime = time;
+        this.lastTimeText = formatEventTime(time);
+      }
+      this.sinks[series].write(rowLine(this.prefixes[series], step, this.lastTimeText, value));
+      this.rows++;
+    },
+    event: (row) => {
+      this.events.write(toJsonEachRow([eventRow(this.runId, row)]));
+      this.rows++;
+    },
   };
 
   take(): Buffer {
-    const body = Buffer.concat(this.order.map((i) => this.sinks[i].bytes()));
+    const body = Buffer.concat([...this.order.map((i) => this.sinks[i].bytes()), this.events.bytes()]);
     this.sinks = SERIES.map(() => new ByteSink());
+    this.events = new ByteSink();
     this.rows = 0;
     return body;
   }
@@ -479,6 +524,8 @@ interface Resolved extends GenerateOptions {
   user?: string;
   password?: string;
   runs: number;
+  finishedRuns: number;
+  failedRuns: number;
   history: number;
   runPrefix: string;
   batchRows: number;
@@ -494,6 +541,8 @@ function resolve(opts: SimulatorOptions): Resolved {
     user: opts.user,
     password: opts.password,
     runs: opts.runs ?? SIMULATOR_DEFAULTS.runs,
+    finishedRuns: opts.finishedRuns ?? 0,
+    failedRuns: opts.failedRuns ?? 0,
     history,
     stepsPerSecond,
     valEvery: opts.valEvery ?? SIMULATOR_DEFAULTS.valEvery,
@@ -507,7 +556,9 @@ function resolve(opts: SimulatorOptions): Resolved {
     log: opts.log ?? (() => undefined),
   };
   checkOptions(resolved);
-  if (!Number.isInteger(resolved.runs) || resolved.runs < 0) throw new RangeError(`runs must be a non-negative integer, got ${resolved.runs}`);
+  for (const name of ['runs', 'finishedRuns', 'failedRuns'] as const) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 0) throw new RangeError(`${name} must be a non-negative integer, got ${resolved[name]}`);
+  }
   if (!Number.isInteger(history) || history < 0) throw new RangeError(`history must be a non-negative integer, got ${history}`);
   if (!Number.isInteger(resolved.batchRows) || resolved.batchRows < 1) throw new RangeError(`batchRows must be a positive integer, got ${resolved.batchRows}`);
   return resolved;
@@ -539,6 +590,35 @@ async function insert(opts: Resolved, body: Uint8Array): Promise<void> {
 
 const runIdOf = (opts: Resolved, index: number) => `${opts.runPrefix}${index}`;
 
+/** One run to write: live runs first, then finished, then failed ones. */
+interface RunPlan {
+  index: number;
+  id: string;
+  /** Steps written by the backfill. */
+  steps: number;
+  live: boolean;
+  model: RunModel;
+  /** The closing `run.status` of a run that ended. */
+  end?: { value: number; status: string; reason?: string };
+}
+
+function runPlans(opts: Resolved): RunPlan[] {
+  const plans: RunPlan[] = [];
+  const add = (steps: number, live: boolean, divergeAt: number, end?: RunPlan['end']) => {
+    const index = plans.length;
+    const id = runIdOf(opts, index);
+    plans.push({ index, id, steps, live, model: runModel(index, opts.seed, id, divergeAt), end });
+  };
+  for (let i = 0; i < opts.runs; i++) add(opts.history, true, Infinity);
+  for (let i = 0; i < opts.finishedRuns; i++) add(Math.floor(opts.history * 0.6), false, Infinity, { value: 1, status: 'finished' });
+  for (let i = 0; i < opts.failedRuns; i++) {
+    const steps = Math.floor(opts.history * 0.45);
+    const divergeAt = Math.max(0, steps - 30);
+    add(steps, false, divergeAt, { value: 2, status: 'failed', reason: `loss diverged (NaN) at step ${divergeAt}` });
+  }
+  return plans;
+}
+
 /** The most rows one step can produce (3 losses, val_loss, 2 throughputs, 8 GPUs, 2 CPUs): sizes the chunks checked against batchRows. */
 const MAX_ROWS_PER_STEP = SERIES.length;
 
@@ -557,14 +637,15 @@ async function backfillResolved(opts: Resolved): Promise<{ rows: number; seconds
 
   // Chunks small enough that a batch overshoots batchRows by at most one chunk, big enough to amortize the checks.
   const chunkSteps = Math.max(1, Math.min(2000, Math.floor(opts.batchRows / MAX_ROWS_PER_STEP)));
-  opts.log(`backfill: ${opts.runs} run(s) × ${opts.history} steps, seed ${opts.seed}`);
-  for (let run = 0; run < opts.runs; run++) {
-    const runId = runIdOf(opts, run);
-    const model = runModel(run, opts.seed);
+  const plans = runPlans(opts);
+  opts.log(`backfill: ${plans.length} run(s) × up to ${opts.history} steps, seed ${opts.seed}`);
+  for (const plan of plans) {
+    const runId = plan.id;
+    const model = plan.model;
     const writer = new NdjsonWriter(runId);
-    for (let from = 0; from < opts.history; from += chunkSteps) {
+    for (let from = 0; from < plan.steps; from += chunkSteps) {
       opts.signal?.throwIfAborted();
-      emitSteps(model, opts, from, Math.min(opts.history, from + chunkSteps), writer.sink);
+      emitSteps(model, opts, from, Math.min(plan.steps, from + chunkSteps), writer.sink);
       if (writer.rows >= opts.batchRows) {
         const rows = writer.rows;
         await send(writer.take(), rows);
@@ -574,8 +655,13 @@ async function backfillResolved(opts: Resolved): Promise<{ rows: number; seconds
       const now = performance.now();
       if (now - lastLog > 2000) {
         lastLog = now;
-        opts.log(`backfill: ${runId} step ${Math.min(opts.history, from + chunkSteps)}/${opts.history}, ${total} rows sent`);
+        opts.log(`backfill: ${runId} step ${Math.min(plan.steps, from + chunkSteps)}/${plan.steps}, ${total} rows sent`);
       }
+    }
+    if (plan.end && plan.steps > 0) {
+      const last = plan.steps - 1;
+      const { status, reason, value } = plan.end;
+      writer.sink.event({ metric: 'run.status', step: last, time: Math.floor(opts.startTime + ((last + 0.5) * 1000) / opts.stepsPerSecond), value, tags: reason ? { status, reason } : { status } });
     }
     if (writer.rows > 0) {
       const rows = writer.rows;
@@ -604,8 +690,9 @@ export async function simulate(opts: SimulatorOptions): Promise<void> {
   const { signal, log } = resolved;
   try {
     await backfillResolved(resolved);
-    const writers = Array.from({ length: resolved.runs }, (_, run) => new NdjsonWriter(runIdOf(resolved, run)));
-    const models = Array.from({ length: resolved.runs }, (_, run) => runModel(run, resolved.seed));
+    const live = runPlans(resolved).filter((plan) => plan.live);
+    const writers = live.map((plan) => new NdjsonWriter(plan.id));
+    const models = live.map((plan) => plan.model);
     let next = resolved.history;
     let sentRows = 0;
     let lastLog = 0;

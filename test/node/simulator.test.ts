@@ -49,6 +49,70 @@ function multiples(history: number, every: number): number {
   return n;
 }
 
+/** Steps in [from, to) that are positive multiples of `every` (event rows are not written at step 0). */
+function positiveMultiples(from: number, to: number, every: number): number {
+  let n = 0;
+  for (let step = Math.max(1, from); step < to; step++) if (step % every === 0) n++;
+  return n;
+}
+
+/** The data contract (docs/data-contract.md), written out by hand: metric → unit, per cadence. */
+const EVERY_STEP = ['loss', 'loss_t+1', 'loss_t+2'];
+const RUN_SYSTEM: Record<string, string> = {
+  tokens_per_s: 'tok/s',
+  batches_per_s: 'batch/s',
+  'moe.router_loss': '',
+  'moe.null_router_loss': '',
+  tokens_total: 'tok',
+  'data.bucket': '',
+  ...Object.fromEntries([0, 1, 2, 3, 4, 5].map((l) => [`moe.layer.${l}.null_ratio`, ''])),
+  'gsa.sparsity': '',
+  'gsa.topk_recall': '',
+  'gsa.gate_mean': '',
+  'mhc.gain_min': '',
+  'mhc.gain_mean': '',
+  'mhc.gain_max': '',
+  ...Object.fromEntries([1, 2, 4, 8].map((d) => [`recurrence.depth.${d}.loss`, ''])),
+};
+const HOST_SYSTEM: Record<string, string> = {
+  'sys.cpu_percent': '%',
+  'sys.mem_percent': '%',
+  ...Object.fromEntries(['ib0', 'eth0'].flatMap((i) => [[`sys.net.${i}.sent_bytes_per_s`, 'B/s'], [`sys.net.${i}.recv_bytes_per_s`, 'B/s']])),
+};
+/** Rows per logging step: 8 experts × top 5 tokens; 6 subjects × 8 buckets; 3 samples; a checkpoint with 3 evals (+1 hosted every 5th). */
+const MOE_TOKENS = 8 * 5;
+const MOE_BUCKETS = 6 * 8;
+const SAMPLES = 3;
+
+/** Rows of one run over steps [from, to) by metric and host, from the contract alone (no checkpoint at these lengths). */
+function contractCounts(from: number, to: number, valEvery: number, sysEvery: number): Map<string, number> {
+  const count = (every: number) => {
+    let n = 0;
+    for (let step = from; step < to; step++) if (step % every === 0) n++;
+    return n;
+  };
+  const sys = count(sysEvery);
+  const expected = new Map<string, number>();
+  for (const metric of EVERY_STEP) expected.set(`${metric}|`, to - from);
+  expected.set('val_loss|', count(valEvery));
+  for (const metric of Object.keys(RUN_SYSTEM)) expected.set(`${metric}|`, sys);
+  for (const host of ['node-0', 'node-1']) {
+    for (const metric of Object.keys(HOST_SYSTEM)) expected.set(`${metric}|${host}`, sys);
+    for (let device = 0; device < 4; device++) expected.set(`sys.gpu.${device}.util_percent|${host}`, sys);
+  }
+  const moe = positiveMultiples(from, to, 100);
+  if (moe) {
+    expected.set('moe.expert_token_share|', MOE_TOKENS * moe);
+    expected.set('moe.subject_bucket_share|', MOE_BUCKETS * moe);
+  }
+  const samples = positiveMultiples(from, to, 250);
+  if (samples) expected.set('sample|', SAMPLES * samples);
+  if (from === 0 && to > 0) expected.set('run.status|', 1);
+  return expected;
+}
+
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+
 describe('backfill', () => {
   const startTime = Date.UTC(2025, 0, 15, 12, 0, 0);
   const opts: SimulatorOptions = {
@@ -70,17 +134,9 @@ describe('backfill', () => {
   });
 
   test('writes exactly the expected rows per run, metric and host', async () => {
-    const sys = multiples(500, 10);
     const expected = new Map<string, number>();
     for (const run of ['bf-0', 'bf-1']) {
-      for (const metric of ['loss', 'loss_t+1', 'loss_t+2']) expected.set(`${run}|${metric}|`, 500);
-      expected.set(`${run}|val_loss|`, multiples(500, 100));
-      expected.set(`${run}|tokens_per_s|`, sys);
-      expected.set(`${run}|batches_per_s|`, sys);
-      for (const host of ['node-0', 'node-1']) {
-        expected.set(`${run}|sys.cpu_percent|${host}`, sys);
-        for (let device = 0; device < 4; device++) expected.set(`${run}|sys.gpu.${device}.util_percent|${host}`, sys);
-      }
+      for (const [key, n] of contractCounts(0, 500, 100, 10)) expected.set(`${run}|${key}`, n);
     }
     const rows = await query<{ run_id: string; metric: string; host: string; c: number }>(
       `SELECT run_id, metric, host, toUInt32(count()) AS c FROM training_observability.metric_points
@@ -89,7 +145,7 @@ describe('backfill', () => {
     );
     const actual = new Map(rows.map((r) => [`${r.run_id}|${r.metric}|${r.host}`, r.c]));
     assert.deepEqual(new Map([...actual].sort()), new Map([...expected].sort()));
-    assert.equal(written, [...expected.values()].reduce((a, b) => a + b, 0));
+    assert.equal(written, total(expected));
   });
 
   test('units follow the data contract and every value is finite', async () => {
@@ -99,18 +155,11 @@ describe('backfill', () => {
        FROM training_observability.metric_points WHERE startsWith(run_id, {prefix:String}) GROUP BY metric ORDER BY metric`,
       { prefix: 'bf-' },
     );
+    const units: Record<string, string> = { ...Object.fromEntries(EVERY_STEP.map((m) => [m, ''])), val_loss: '', ...RUN_SYSTEM, ...HOST_SYSTEM, 'sys.gpu.N.util_percent': '%' };
+    Object.assign(units, { 'moe.expert_token_share': '', 'moe.subject_bucket_share': '', sample: '', 'run.status': '' });
     assert.deepEqual(
       rows.map((r) => [r.metric, r.units, r.bad]),
-      [
-        ['batches_per_s', ['batch/s'], 0],
-        ['loss', [''], 0],
-        ['loss_t+1', [''], 0],
-        ['loss_t+2', [''], 0],
-        ['sys.cpu_percent', ['%'], 0],
-        ['sys.gpu.N.util_percent', ['%'], 0],
-        ['tokens_per_s', ['tok/s'], 0],
-        ['val_loss', [''], 0],
-      ],
+      Object.keys(units).sort().map((metric) => [metric, [units[metric]], 0]),
     );
   });
 
@@ -223,7 +272,11 @@ describe('generateRows', () => {
     assert.equal(count('tokens_per_s'), sys);
     assert.equal(count('sys.cpu_percent'), 2 * sys);
     assert.equal(rows.filter((r) => r.metric.startsWith('sys.gpu.')).length, 8 * sys);
-    assert.equal(rows.length, 3 * 250 + val + 2 * sys + 8 * sys + 2 * sys);
+    assert.equal(rows.length, total(contractCounts(100, 350, 25, 7)));
+    assert.equal(count('sys.mem_percent'), 2 * sys);
+    assert.equal(count('tokens_total'), sys);
+    assert.equal(count('moe.expert_token_share'), MOE_TOKENS * 3); // steps 100, 200, 300
+    assert.equal(count('sample'), SAMPLES);
   });
 
   test('one GPU per run straggles below the others', () => {
@@ -258,11 +311,28 @@ describe('INSERT transport', () => {
     assert.deepEqual(counts, { bad: 0, ok: result.rows });
   });
 
+  test('writes runs that finished and failed, each closed by its run.status', async () => {
+    await backfill({ url: ch.url, runs: 1, finishedRuns: 1, failedRuns: 1, history: 400, seed: 5, nanRate: 0, runPrefix: 'end-' });
+    const rows = await query<{ run_id: string; last: number; status: string; nans: number; first_nan: number }>(
+      `SELECT run_id, toUInt32(max(step)) AS last,
+              argMaxIf(JSONExtractString(tags_json, 'status'), step, metric = 'run.status') AS status,
+              toUInt32(countIf(metric = 'loss' AND isNaN(value))) AS nans,
+              toUInt32(minIf(step, metric = 'loss' AND isNaN(value))) AS first_nan
+       FROM training_observability.metric_points WHERE startsWith(run_id, 'end-') GROUP BY run_id ORDER BY run_id`,
+    );
+    // 60% and 45% of the history; the failed run's loss is NaN over its last 30 steps.
+    assert.deepEqual(rows, [
+      { run_id: 'end-0', last: 399, status: 'running', nans: 0, first_nan: 0 },
+      { run_id: 'end-1', last: 239, status: 'finished', nans: 0, first_nan: 0 },
+      { run_id: 'end-2', last: 179, status: 'failed', nans: 30, first_nan: 150 },
+    ]);
+  });
+
   test('small batches neither lose nor repeat rows', async () => {
     const result = await backfill({ url: ch.url, runs: 2, history: 700, seed: 2, batchRows: 500, runPrefix: 'batch-' });
-    const expected = 2 * (3 * 700 + multiples(700, 100) + 12 * multiples(700, 10));
+    const expected = 2 * total(contractCounts(0, 700, 100, 10));
     const [row] = await query<{ total: number; distinct: number }>(
-      `SELECT toUInt32(count()) AS total, toUInt32(uniqExact(run_id, metric, host, device, step)) AS distinct
+      `SELECT toUInt32(count()) AS total, toUInt32(uniqExact(run_id, metric, host, device, step, tags_json)) AS distinct
        FROM training_observability.metric_points WHERE startsWith(run_id, 'batch-')`,
     );
     assert.deepEqual(row, { total: expected, distinct: expected });
