@@ -70,6 +70,8 @@ export interface StoreHealth {
   lastError?: string;
   /** When the next poll is due, epoch ms (NaN when idle). */
   nextPollAt: number;
+  /** When a poll last succeeded, epoch ms (NaN before the first). */
+  lastSuccessAt: number;
 }
 
 export class TelemetryStore {
@@ -89,7 +91,7 @@ export class TelemetryStore {
   private polling = false;
   private disposed = false;
   private readonly onDispose: () => void;
-  readonly health: StoreHealth = { failures: 0, nextPollAt: NaN };
+  readonly health: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN };
 
   constructor(source: TelemetrySource, options: StoreOptions = {}, onDispose: () => void = () => {}) {
     this.source = source;
@@ -304,6 +306,7 @@ export class TelemetryStore {
       if (emptyRuns.size) await this.describe([...emptyRuns], controller.signal);
       this.health.failures = 0;
       this.health.lastError = undefined;
+      this.health.lastSuccessAt = Date.now();
       this.notify(entries, details.length > 0);
       this.notifyRows(rowEntries);
       // A backlog longer than one answer is fetched at once rather than a slice per interval.

@@ -1,0 +1,172 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { colorFor } from '../../chart/colors.js';
+import { formatAge, formatStep, toNumber } from '../../chart/format.js';
+import { themeStyles } from '../../chart/uplot.styles.js';
+import { cardStyles } from '../../internal/card.styles.js';
+import { TrainwatchElement } from '../../internal/trainwatch-element.js';
+import { RowsController } from '../../store/rows-controller.js';
+import { parseList } from '../loss-chart/loss-chart.component.js';
+import { runsQuery } from './run-picker.queries.js';
+import { runPickerStyles } from './run-picker.styles.js';
+
+export type RunStatus = 'live' | 'stale' | 'finished' | 'failed';
+
+export interface RunSummary {
+  run: string;
+  status: RunStatus;
+  /** Why a run failed, from its `run.status` tags. */
+  reason: string;
+  firstMs: number;
+  lastMs: number;
+  lastStep: number;
+}
+
+export interface RunsChangeDetail {
+  runs: string[];
+}
+
+/**
+ * @summary The runs in the table as badges in their page-wide colours: pick which ones the page shows.
+ *
+ * Lists every run, newest report first, with its status: `finished` or
+ * `failed` from its latest `run.status` row (docs/data-contract.md),
+ * otherwise `live` while it reported within `stale-after` seconds and `stale`
+ * after. Clicking a badge (or Space/Enter on it) toggles the run.
+ *
+ * @attr selected - Comma-separated selected runs. Unset: the first `default-count` runs once they load.
+ * @attr default-count - Runs selected when `selected` is unset (default 2).
+ * @attr status-metric - Metric carrying run status (default `run.status`).
+ * @attr stale-after - Seconds without a report before a running run shows as stale (default 60).
+ * @attr limit - Most runs listed (default 50).
+ *
+ * @fires trainwatch-runs-change - The selection changed; `detail` is `{ runs }`.
+ * @fires trainwatch-state - The data state changed.
+ *
+ * @csspart base - The bar around the badges.
+ * @csspart badge - Each run's button.
+ */
+export class RunPicker extends TrainwatchElement {
+  static override styles = [themeStyles, cardStyles, runPickerStyles];
+
+  static override properties = {
+    ...TrainwatchElement.properties,
+    selected: { type: String, reflect: true },
+    defaultCount: { type: Number, attribute: 'default-count' },
+    statusMetric: { type: String, attribute: 'status-metric' },
+    staleAfter: { type: Number, attribute: 'stale-after' },
+    limit: { type: Number },
+  };
+
+  declare selected: string | undefined;
+  declare defaultCount: number;
+  declare statusMetric: string;
+  declare staleAfter: number;
+  declare limit: number;
+
+  private readonly data = new RowsController<'runs'>(this, () => ({
+    source: this.sourceConfig(),
+    queries: { runs: runsQuery(this.statusMetric, Math.min(1000, Math.max(1, Math.floor(this.limit) || 50))) },
+  }));
+
+  private clock: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    this.defaultCount = 2;
+    this.statusMetric = 'run.status';
+    this.staleAfter = 60;
+    this.limit = 50;
+  }
+
+  /** The selected runs. */
+  get runs(): string[] {
+    return parseList(this.selected);
+  }
+
+  /** The runs as last loaded, newest first. */
+  get summaries(): RunSummary[] {
+    const now = Date.now();
+    return this.data.rows('runs').map((row) => {
+      const lastMs = toNumber(row.last_ms);
+      const reported = String(row.status ?? '');
+      const status: RunStatus =
+        reported === 'finished' || reported === 'failed' ? reported : now - lastMs <= this.staleAfter * 1000 ? 'live' : 'stale';
+      return { run: String(row.run), status, reason: String(row.reason ?? ''), firstMs: toNumber(row.first_ms), lastMs, lastStep: toNumber(row.last_step) };
+    });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Ages and live/stale move with the clock, not only with polls.
+    this.clock = setInterval(() => this.requestUpdate(), 5000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.clock);
+    this.clock = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    this.data.sync();
+    const summaries = this.summaries;
+    if (this.selected === undefined && summaries.length) {
+      this.select(summaries.slice(0, Math.max(0, this.defaultCount)).map((s) => s.run));
+    }
+    const status = this.data.status;
+    if (status === 'error') this.announce('error', this.data.error ?? 'Error');
+    else if (status === 'ready') this.announce(summaries.length ? 'ready' : 'empty', summaries.length ? '' : 'No runs in the table yet.');
+    else this.announce('loading', 'Loading runs…');
+    void changed;
+  }
+
+  /** Sets the selection and tells the page. */
+  select(runs: string[]): void {
+    const next = [...new Set(runs)].join(',');
+    if (next === (this.selected ?? '') && this.selected !== undefined) return;
+    this.selected = next;
+    this.dispatchEvent(new CustomEvent<RunsChangeDetail>('trainwatch-runs-change', { detail: { runs: this.runs }, bubbles: true, composed: true }));
+  }
+
+  private toggle(run: string) {
+    const current = this.runs;
+    this.select(current.includes(run) ? current.filter((r) => r !== run) : [...current, run]);
+  }
+
+  protected override render() {
+    const summaries = this.summaries;
+    const chosen = new Set(this.runs);
+    const now = Date.now();
+    return html`<div class="base" part="base">
+      ${this.state === 'error' || this.state === 'empty' || this.state === 'loading'
+        ? html`<div class="message ${this.state}" role=${this.state === 'error' ? 'alert' : 'status'}>${this.stateMessage}</div>`
+        : nothing}
+      ${summaries.length
+        ? html`<ul aria-label="Runs">
+            ${summaries.map(
+              (s) => html`<li>
+                <button
+                  part="badge"
+                  style="--_run: ${colorFor(s.run)}"
+                  aria-pressed=${chosen.has(s.run) ? 'true' : 'false'}
+                  title=${s.reason ? `${s.run}: ${s.reason}` : s.run}
+                  @click=${() => this.toggle(s.run)}
+                >
+                  <span class="dot"></span>
+                  <span class="name">${s.run}</span>
+                  <span class="status ${s.status}">${s.status}</span>
+                  <span class="detail">step ${formatStep(s.lastStep)} · ${formatAge(now - s.lastMs)}</span>
+                </button>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}
+    </div>`;
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'trainwatch-runs-change': CustomEvent<RunsChangeDetail>;
+  }
+}
