@@ -29,6 +29,8 @@ export interface LineChartOptions {
   height: number;
   /** Visible x range when zoomed; undefined shows everything. */
   zoom?: readonly [number, number];
+  /** Steps marked by a dashed vertical line (a selected checkpoint); step axis only. */
+  marks?: readonly number[];
 }
 
 function withAlpha(hex: string, alpha: number): string {
@@ -83,7 +85,7 @@ export class LineChart {
     this.markers = prepared.map((p) => p.nonFinite);
     this.nonFinite = this.markers.reduce((n, m) => n + m.length, 0);
     const columns = alignLines(prepared, options.logScale) as unknown as uPlot.AlignedData;
-    const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.xAxis, options.smoothing > 0, options.logScale, options.theme]);
+    const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.marks, options.xAxis, options.smoothing > 0, options.logScale, options.theme]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
       this.layout = layout;
@@ -188,6 +190,20 @@ export class LineChart {
     const top = u.bbox.top;
     const size = 5 * devicePixelRatio;
     ctx.save();
+    if (this.options?.xAxis === 'step' && this.options.marks?.length) {
+      ctx.strokeStyle = this.options.theme.fg;
+      ctx.lineWidth = devicePixelRatio;
+      ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+      for (const step of this.options.marks) {
+        const cx = Math.round(u.valToPos(step, 'x', true));
+        if (cx < u.bbox.left || cx > u.bbox.left + u.bbox.width) continue;
+        ctx.beginPath();
+        ctx.moveTo(cx, top);
+        ctx.lineTo(cx, top + u.bbox.height);
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+    }
     this.markers.forEach((xs, i) => {
       const line = this.lines[i];
       if (!xs.length || !line || this.hidden.has(line.id)) return;

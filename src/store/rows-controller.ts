@@ -10,8 +10,8 @@ import type { RowsResult, TelemetryStore } from './store.js';
 
 export interface RowsSelection {
   source: SourceConfig;
-  /** Named queries; none (an invalid configuration) subscribes to nothing. */
-  queries: Record<string, RowQuery>;
+  /** Named queries; none (an invalid configuration) subscribes to nothing, and undefined ones are left out. */
+  queries: Partial<Record<string, RowQuery>>;
 }
 
 export type RowsStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -70,7 +70,7 @@ export class RowsController<Names extends string = string> implements ReactiveCo
   sync(): void {
     if (!this.connected) return;
     const selection = this.select();
-    const entries = Object.entries(selection.queries);
+    const entries = Object.entries(selection.queries).filter((e): e is [string, RowQuery] => e[1] !== undefined);
     const signature = JSON.stringify([selection.source, entries.map(([name, q]) => [name, queryId(q)])]);
     if (signature === this.signature) return;
     this.release();

@@ -38,6 +38,7 @@ export function parseList(value: string | null | undefined): string[] {
  * @attr log-scale - Logarithmic y axis.
  * @attr poll-interval - Poll interval in ms (default 2000).
  * @attr heading - Title shown above the chart. Default: the metric names.
+ * @attr mark-steps - Steps to mark with dashed vertical lines (step axis), comma-separated; e.g. the checkpoint picked in a `<checkpoint-table>`.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Dragging across the plot zooms into that range: on the step axis, a range the
@@ -79,6 +80,7 @@ export class LossChart extends LitElement {
     logScale: { type: Boolean, attribute: 'log-scale', reflect: true },
     pollInterval: { type: Number, attribute: 'poll-interval' },
     heading: { type: String },
+    markSteps: { type: String, attribute: 'mark-steps' },
     theme: { type: String, reflect: true },
   };
 
@@ -93,6 +95,8 @@ export class LossChart extends LitElement {
   declare logScale: boolean;
   declare pollInterval: number | undefined;
   declare heading: string | undefined;
+  /** Comma-separated steps marked by dashed vertical lines, e.g. a checkpoint picked in a <checkpoint-table>. */
+  declare markSteps: string | undefined;
   declare theme: 'light' | 'dark' | undefined;
 
   /** Data state as rendered; also announced by the `trainwatch-state` event. */
@@ -286,7 +290,8 @@ export class LossChart extends LitElement {
     const height = Math.floor(plot.clientHeight);
     const zoom = this.zoomRange;
     const details = series.map((s) => this.detailFor(s)?.version ?? -1);
-    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale]);
+    const marks = parseList(this.markSteps).map(Number).filter(Number.isFinite);
+    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale, marks]);
     if (versions === this.drawnVersions) return;
     this.drawnVersions = versions;
     const lines = this.lineSpecs(series);
@@ -302,6 +307,7 @@ export class LossChart extends LitElement {
       width,
       height,
       zoom,
+      marks,
     });
     for (const id of this.hiddenLines) this.chart.setLineVisible(id, false);
   }
