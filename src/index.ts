@@ -1,10 +1,20 @@
 /** trainwatch: element classes and the store, with no side effects (see ./define for the tags). */
 export { LossChart, parseList, type DataState, type DataStateDetail } from './elements/loss-chart/loss-chart.component.js';
+export { RunPicker, type RunStatus, type RunSummary, type RunsChangeDetail } from './elements/run-picker/run-picker.component.js';
+export { TimeRange, type RangeChangeDetail } from './elements/time-range/time-range.component.js';
+export { ConnectionStatus, summarize as summarizeConnection, type ConnectionLevel, type ConnectionSummary } from './elements/connection-status/connection-status.component.js';
+export { TrainwatchElement } from './internal/trainwatch-element.js';
+export { RowsController, type RowsSelection, type RowsStatus } from './store/rows-controller.js';
+export { colorFor, PALETTE } from './chart/colors.js';
+export { formatWithUnit } from './chart/format.js';
+export { parseWindow } from './internal/time-window.js';
+export { globToLike } from './internal/pattern.js';
 export { configure, storeFor, pageSource, registerTransport, type SourceConfig, type SourceFactory } from './store/registry.js';
 export { TelemetryStore, type StoreOptions } from './store/store.js';
 export { SeriesBuffer, DetailView, type SeriesStatus } from './store/series.js';
 export { ClickHouseSource, type ClickHouseSourceOptions } from './sources/clickhouse-source.js';
-export type { TelemetrySource, SeriesKey, SeriesChunk, TailRequest, ViewRequest, ViewChunk, FetchPlan, FetchResult, RunInfo } from './sources/source.js';
+export type { RowsResult } from './store/store.js';
+export type { TelemetrySource, RowQuery, QueryRow, QueryParam, SeriesKey, SeriesChunk, TailRequest, ViewRequest, ViewChunk, FetchPlan, FetchResult, RunInfo } from './sources/source.js';
 export { lttbIndices } from './decimate/lttb.js';
 export { debiasedEma } from './decimate/ema.js';
 export { defineElement } from './internal/define.js';

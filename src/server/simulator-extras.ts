@@ -6,6 +6,8 @@
  *
  * Like the rest of the simulator, every value is a pure function of
  * (seed, run, step): `rng` arrives keyed to the step on a channel of its own.
+ * Rows carry their step's time (evaluations and uploads included), so no row
+ * lies in the future of a live run.
  */
 export interface ExtraSeries {
   metric: string;
@@ -164,11 +166,11 @@ export function extraEvents(model: ExtrasModel, step: number, time: number, rng:
     BENCHMARKS.forEach((bench, i) => {
       const base = [0.25, 0.02, 0.25][i];
       const gain = [0.45, 0.5, 0.55][i];
-      emit({ metric: `checkpoint.eval.${bench}`, step, time: time + duration * 1000 + 60_000, value: round4(Math.min(1, base + gain * quality + 0.01 * rng.normal())), tags: {} });
+      emit({ metric: `checkpoint.eval.${bench}`, step, time, value: round4(Math.min(1, base + gain * quality + 0.01 * rng.normal())), tags: {} });
     });
     if ((step / EXTRA_EVERY.checkpoint) % 5 === 0) {
       const url = `https://huggingface.co/trainwatch-demo/${model.runId}/tree/step-${step}`;
-      emit({ metric: 'checkpoint.hosted', step, time: time + duration * 1000 + 120_000, value: 1, tags: { url, where: 'hf-hub' } });
+      emit({ metric: 'checkpoint.hosted', step, time, value: 1, tags: { url, where: 'hf-hub' } });
     }
   }
   if (step > 0 && step % EXTRA_EVERY.sample === 0) {

@@ -155,7 +155,7 @@ export class RunPicker extends TrainwatchElement {
                   <span class="dot"></span>
                   <span class="name">${s.run}</span>
                   <span class="status ${s.status}">${s.status}</span>
-                  <span class="detail">step ${formatStep(s.lastStep)} · ${formatAge(now - s.lastMs)}</span>
+                  <span class="detail">step ${formatStep(s.lastStep)} · ${formatAge(Math.max(0, now - s.lastMs))}</span>
                 </button>
               </li>`,
             )}

@@ -1,0 +1,103 @@
+/**
+ * The demo's five tabs, as the user's own sketch has them, with every one of
+ * the 26 items of their list (docs/data-contract.md numbers them) on a tab.
+ * Each panel is nothing but trainwatch tags, as a wiki page would write them.
+ */
+import { html, type TemplateResult } from 'lit';
+
+export interface View {
+  /** Runs picked in the run picker. */
+  runs: string[];
+  /** The first picked run: elements that show one run follow it. */
+  focus: string;
+  window: string;
+  xAxis: string;
+  smoothing: number;
+  logScale: boolean;
+  /** A checkpoint picked in the Checkpoints tab, marked on its loss chart. */
+  checkpoint?: { run: string; step: number };
+}
+
+export interface Tab {
+  id: string;
+  label: string;
+  render: (view: View) => TemplateResult;
+}
+
+const loss = (v: View, heading: string, run: string, metric: string, wide = false, mark = '') =>
+  html`<loss-chart class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
+
+const series = (v: View, heading: string, metric: string, extra: { stat?: string; groupBy?: string; run?: string; wide?: boolean } = {}) =>
+  html`<metric-chart class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? ''} group-by=${extra.groupBy ?? 'metric'}></metric-chart>`;
+
+const number = (v: View, label: string, metric: string, extra: { thresholds?: string; direction?: string; aggregate?: string; unit?: string } = {}) =>
+  html`<big-number label=${label} run=${v.focus} metric=${metric} thresholds=${extra.thresholds ?? ''} direction=${extra.direction ?? 'higher-is-better'} aggregate=${extra.aggregate ?? 'last'} unit=${extra.unit ?? ''}></big-number>`;
+
+export const TABS: Tab[] = [
+  {
+    id: 'training',
+    label: 'Training',
+    render: (v) => html`
+      <div class="numbers wide">
+        ${number(v, 'Tokens / s', 'tokens_per_s', { thresholds: '4e6,8e6' })} ${number(v, 'Batches / s', 'batches_per_s', { thresholds: '3,4.5' })}
+        ${number(v, 'Loss', 'loss')} ${number(v, 'Tokens processed', 'tokens_total')}
+      </div>
+      ${loss(v, 'Loss and validation loss · all picked runs', v.runs.join(','), 'loss,val_loss', true)}
+      ${loss(v, `${v.focus} · loss, t+1, t+2 heads`, v.focus, 'loss,loss_t+1,loss_t+2')}
+      ${loss(v, 'Validation loss', v.runs.join(','), 'val_loss')}
+      ${series(v, 'Tokens / s', 'tokens_per_s')} ${series(v, 'Batches / s', 'batches_per_s')}
+    `,
+  },
+  {
+    id: 'model',
+    label: 'Model',
+    render: (v) => html`
+      ${loss(v, 'MoE router loss and NULL router loss', v.runs.join(','), 'moe.router_loss,moe.null_router_loss')}
+      ${series(v, `${v.focus} · NULL ratio across MoE layers`, 'moe.layer.*.null_ratio', { stat: 'p50,p90,max', run: v.focus })}
+      ${series(v, `${v.focus} · GSA stats`, 'gsa.*', { run: v.focus })}
+      ${series(v, `${v.focus} · recurrence performance (loss by depth)`, 'recurrence.depth.*.loss', { run: v.focus })}
+      ${series(v, `${v.focus} · mHC gains`, 'mhc.gain_*', { run: v.focus })}
+      <moe-tokens heading=${`${v.focus} · MoE favourite tokens per expert`} run=${v.focus}></moe-tokens>
+      <moe-heatmap heading=${`${v.focus} · MoE Fourier subject × bucket`} run=${v.focus} normalize="row"></moe-heatmap>
+      <sample-viewer class="wide" heading=${`${v.focus} · generated samples`} run=${v.focus}></sample-viewer>
+    `,
+  },
+  {
+    id: 'system',
+    label: 'System',
+    render: (v) => html`
+      <gpu-util class="wide" heading=${`${v.focus} · GPU utilization and idle time`} run=${v.focus} window=${v.window}></gpu-util>
+      <gpu-util heading=${`${v.focus} · CPU utilization and idle time`} run=${v.focus} metric="sys.cpu_percent" window=${v.window}></gpu-util>
+      ${series(v, `${v.focus} · data transfer speed per host`, 'sys.net.*_bytes_per_s', { run: v.focus })}
+      ${series(v, `${v.focus} · memory per host`, 'sys.mem_percent', { run: v.focus })}
+    `,
+  },
+  {
+    id: 'checkpoints',
+    label: 'Checkpoints',
+    render: (v) => html`
+      <div class="numbers wide">
+        ${number(v, 'Checkpoints saved', 'checkpoint.saved', { aggregate: 'count', unit: ' ' })} ${number(v, 'Latest checkpoint size', 'checkpoint.saved')}
+        ${number(v, 'Latest MMLU', 'checkpoint.eval.mmlu', { thresholds: '0.4,0.6' })} ${number(v, 'Latest GSM8K', 'checkpoint.eval.gsm8k', { thresholds: '0.2,0.4' })}
+      </div>
+      <checkpoint-table class="wide" heading=${`${v.focus} · checkpoints, benchmarks and hosting`} run=${v.focus}></checkpoint-table>
+      ${loss(v, `${v.focus} · validation loss at the picked checkpoint`, v.focus, 'val_loss,loss', false, v.checkpoint?.run === v.focus ? String(v.checkpoint.step) : '')}
+      <checkpoint-table heading=${`${v.focus} · hosted checkpoints`} run=${v.focus} hosted-only></checkpoint-table>
+    `,
+  },
+  {
+    id: 'progress',
+    label: 'Progress',
+    render: (v) => html`
+      <div class="numbers wide">
+        ${number(v, 'Tokens processed', 'tokens_total')} ${number(v, 'Current bucket', 'data.bucket')} ${number(v, 'Tokens / s', 'tokens_per_s', { thresholds: '4e6,8e6' })}
+      </div>
+      ${v.runs.map(
+        (run) => html`
+          <milestone-bar class="wide" heading=${`${run} · stages B1 / B2`} run=${run} targets="B1:2e9,B2:6e9"></milestone-bar>
+          <milestone-bar class="wide" heading=${`${run} · token targets 3B / 8B / 70B / SFT`} run=${run} targets="3B:3e9,8B:8e9,70B:7e10,SFT:8e10"></milestone-bar>
+        `,
+      )}
+    `,
+  },
+];
