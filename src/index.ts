@@ -1,5 +1,17 @@
 /** trainwatch: element classes and the store, with no side effects (see ./define for the tags). */
-export { LossChart, parseList, type DataState, type DataStateDetail } from './elements/loss-chart/loss-chart.component.js';
+export { LossChart } from './elements/loss-chart/loss-chart.component.js';
+export { parseList } from './internal/list.js';
+export type { DataState, DataStateDetail } from './internal/trainwatch-element.js';
+export { BigNumber } from './elements/big-number/big-number.component.js';
+export { SampleViewer } from './elements/sample-viewer/sample-viewer.component.js';
+export { MetricChart } from './elements/metric-chart/metric-chart.component.js';
+export { GpuUtil } from './elements/gpu-util/gpu-util.component.js';
+export type { UtilModel, UtilSeries } from './elements/gpu-util/gpu-util.model.js';
+export { CheckpointTable, type CheckpointSelectDetail, type SortDirection } from './elements/checkpoint-table/checkpoint-table.component.js';
+export { MilestoneBar } from './elements/milestone-bar/milestone-bar.component.js';
+export { MoeTokens } from './elements/moe-tokens/moe-tokens.component.js';
+export { MoeHeatmap } from './elements/moe-heatmap/moe-heatmap.component.js';
+export type { StepChangeDetail } from './elements/moe-heatmap/step-picker.js';
 export { RunPicker, type RunStatus, type RunSummary, type RunsChangeDetail } from './elements/run-picker/run-picker.component.js';
 export { TimeRange, type RangeChangeDetail } from './elements/time-range/time-range.component.js';
 export { ConnectionStatus, summarize as summarizeConnection, type ConnectionLevel, type ConnectionSummary } from './elements/connection-status/connection-status.component.js';

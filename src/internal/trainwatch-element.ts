@@ -57,3 +57,9 @@ export class TrainwatchElement extends LitElement {
     this.dispatchEvent(new CustomEvent<DataStateDetail>('trainwatch-state', { detail: { state, message }, bubbles: true, composed: true }));
   }
 }
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'trainwatch-state': CustomEvent<DataStateDetail>;
+  }
+}

@@ -10,19 +10,13 @@ import { SeriesController } from '../../store/series-controller.js';
 import type { DetailView, SeriesBuffer } from '../../store/series.js';
 import { lossChartStyles } from './loss-chart.styles.js';
 
-export type DataState = 'loading' | 'ready' | 'empty' | 'error';
+import { parseList } from '../../internal/list.js';
+import type { DataState, DataStateDetail } from '../../internal/trainwatch-element.js';
 
-export interface DataStateDetail {
-  state: DataState;
-  message: string;
-}
+export { parseList, type DataState, type DataStateDetail };
 
 const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
 
-/** Splits a comma-separated attribute into distinct, trimmed, non-empty names. */
-export function parseList(value: string | null | undefined): string[] {
-  return [...new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
-}
 
 /**
  * @summary Live loss curves of one or more runs from ClickHouse, smoothed like TensorBoard.
@@ -436,8 +430,3 @@ export class LossChart extends LitElement {
 
 type DetailState = DataStateDetail;
 
-declare global {
-  interface GlobalEventHandlersEventMap {
-    'trainwatch-state': CustomEvent<DataStateDetail>;
-  }
-}

@@ -5,7 +5,7 @@ import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
 import { RowsController } from '../../store/rows-controller.js';
-import { parseList } from '../loss-chart/loss-chart.component.js';
+import { parseList } from '../../internal/list.js';
 import { runsQuery } from './run-picker.queries.js';
 import { runPickerStyles } from './run-picker.styles.js';
 

@@ -1,0 +1,134 @@
+/**
+ * From the rows of the `metric-chart` query to lines on one shared time axis:
+ * labels, colours, units and each line's latest value.
+ */
+import { PALETTE, colorFor } from '../../chart/colors.js';
+import { toNumber } from '../../chart/format.js';
+import { wildcardPart } from '../../internal/pattern.js';
+import type { QueryRow } from '../../sources/source.js';
+import { ROW_LIMIT, STAT_INDEX, type GroupBy, type Stat } from './metric-chart.queries.js';
+
+export interface ChartLine {
+  id: string;
+  label: string;
+  run: string;
+  color: string;
+  /** Index into DASHES: tells apart the lines of one run when colour is taken by the run. */
+  dash: number;
+  unit: string;
+  /** One value per bucket of ChartModel.times; null where the series has no point. */
+  values: Array<number | null>;
+  /** Value of the newest bucket the series has. */
+  last: number;
+}
+
+export interface ChartModel {
+  /** Bucket start times, epoch seconds (uPlot's time unit), ascending. */
+  times: number[];
+  lines: ChartLine[];
+  /** Newest point among the lines, epoch ms (NaN without any). */
+  newest: number;
+  /** Bucket width, ms. */
+  bucketMs: number;
+  /** The answer hit the row limit: the last series were left out. */
+  truncated: boolean;
+  /** Most series a bucket's statistics were taken across (stat mode). */
+  across: number;
+}
+
+export interface ModelOptions {
+  runs: string[];
+  patterns: string[];
+  groupBy: GroupBy;
+  stats: Stat[];
+  /** Unit attribute; overrides the table's. */
+  unit: string | undefined;
+}
+
+interface Draft {
+  id: string;
+  label: string;
+  run: string;
+  unit: string;
+  points: Map<number, number>;
+  lastTime: number;
+}
+
+const natural = new Intl.Collator('en', { numeric: true });
+
+/** What names a series within its run: the part the pattern's `*` matched, and its host. */
+function seriesLabel(metric: string, host: string, options: ModelOptions): string {
+  if (options.groupBy === 'none') return options.patterns.join(', ');
+  if (options.groupBy === 'host') return host || '(no host)';
+  // Several patterns: the full name, since two patterns' `*` may match the same text.
+  const part = options.patterns.length === 1 ? wildcardPart(options.patterns[0], metric) : metric;
+  return host ? `${part} · ${host}` : part;
+}
+
+export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel {
+  const severalRuns = options.runs.length > 1;
+  const truncated = rows.length >= ROW_LIMIT;
+  const drafts = new Map<string, Draft>();
+  const times = new Set<number>();
+  let bucketMs = NaN;
+  const add = (id: string, run: string, label: string, unit: string, t: number, value: number) => {
+    let draft = drafts.get(id);
+    if (!draft) {
+      draft = { id, run, label: severalRuns ? `${run} · ${label}` : label, unit: '', points: new Map(), lastTime: -Infinity };
+      drafts.set(id, draft);
+    }
+    draft.unit ||= unit;
+    if (Number.isNaN(value)) return;
+    draft.points.set(t, value);
+    draft.lastTime = Math.max(draft.lastTime, t);
+  };
+  let newest = -Infinity;
+  let across = 0;
+  for (const row of rows) {
+    const run = String(row.run);
+    const t = toNumber(row.t) / 1000;
+    const unit = options.unit ?? String(row.unit_text ?? '');
+    times.add(t);
+    bucketMs = toNumber(row.bucket_ms);
+    across = Math.max(across, toNumber(row.n));
+    newest = Math.max(newest, toNumber(row.last_ms) || -Infinity);
+    if (options.stats.length) {
+      const stats = (row.stats as unknown[]) ?? [];
+      for (const stat of options.stats) {
+        add(`${run}\u0000${stat}`, run, stat, unit, t, toNumber(stat === 'mean' ? row.mean : stats[STAT_INDEX[stat]]));
+      }
+    } else {
+      const metric = String(row.m);
+      const host = String(row.h);
+      add(`${run}\u0000${metric}\u0000${host}`, run, seriesLabel(metric, host, options), unit, t, toNumber(row.mean));
+    }
+  }
+  let list = [...drafts.values()];
+  // At the row limit the last series may be cut short: leave it out rather than draw half of it.
+  if (truncated && list.length > 1) list.pop();
+  if (!options.stats.length) list.sort((a, b) => natural.compare(a.label, b.label));
+  const axis = [...times].sort((a, b) => a - b);
+  const perRun = new Map<string, number>();
+  const lines = list.map((draft, i): ChartLine => {
+    const nth = perRun.get(draft.run) ?? 0;
+    perRun.set(draft.run, nth + 1);
+    return {
+      id: draft.id,
+      label: draft.label,
+      run: draft.run,
+      // Several runs: the run's colour (as in every element), a dash per series. One run: a colour per series.
+      color: severalRuns ? colorFor(draft.run) : PALETTE[i % PALETTE.length],
+      dash: severalRuns ? nth : Math.floor(i / PALETTE.length),
+      unit: draft.unit,
+      values: axis.map((t) => draft.points.get(t) ?? null),
+      last: draft.points.get(draft.lastTime) ?? NaN,
+    };
+  });
+  return { times: axis, lines, newest: Number.isFinite(newest) ? newest : NaN, bucketMs, truncated, across };
+}
+
+/** The unit of the y axis: the one every line shares, else none. */
+export function commonUnit(lines: ChartLine[]): string {
+  const units = new Set(lines.map((l) => l.unit));
+  return units.size === 1 ? [...units][0] : '';
+}

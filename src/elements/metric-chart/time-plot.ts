@@ -1,0 +1,131 @@
+/**
+ * A uPlot instance for lines that already share their x values (time
+ * buckets): built once, fed with setData, resized with setSize, destroyed on
+ * disconnect. Rebuilt only when the set of lines, the unit, the scale or the
+ * theme changes. Values are formatted with the unit on the y axis.
+ */
+import uPlot from 'uplot';
+import { DASHES } from '../../chart/colors.js';
+import { formatWithUnit } from '../../chart/format.js';
+import type { CanvasTheme } from '../../chart/uplot.styles.js';
+
+const BYTES = /^(B|bytes?)(\/s)?$/i;
+/** Tick steps for byte units, so ticks fall on 256 MiB, 1 GiB… rather than 477 MiB. */
+const BINARY_STEPS = Array.from({ length: 51 }, (_, i) => 2 ** i);
+
+export interface PlotLine {
+  id: string;
+  label: string;
+  color: string;
+  dash: number;
+  values: Array<number | null>;
+}
+
+export interface PlotOptions {
+  width: number;
+  height: number;
+  unit: string;
+  logScale: boolean;
+  theme: CanvasTheme;
+  /** Lines the legend switched off. */
+  hidden: ReadonlySet<string>;
+}
+
+export class TimePlot {
+  private plot: uPlot | undefined;
+  private layout = '';
+  private lines: PlotLine[] = [];
+  private readonly mount: HTMLElement;
+  /** Called with the bucket under the cursor and its x offset in the plot, or undefined when it leaves. */
+  onCursor: ((index: number | undefined, left: number) => void) | undefined;
+
+  constructor(mount: HTMLElement) {
+    this.mount = mount;
+  }
+
+  /** The data uPlot currently draws: [times, ...one column per line] (tests read it). */
+  get data(): uPlot.AlignedData | undefined {
+    return this.plot?.data;
+  }
+
+  /** The plot area's offset in the mount, for placing a tooltip. */
+  get overOffset(): { left: number; top: number; width: number } {
+    const over = this.plot?.over;
+    return { left: over?.offsetLeft ?? 0, top: over?.offsetTop ?? 0, width: this.plot?.width ?? 0 };
+  }
+
+  update(times: number[], lines: PlotLine[], options: PlotOptions): void {
+    this.lines = lines;
+    if (options.width <= 0 || options.height <= 0) return;
+    // A log scale has no place for zero or below: those points become gaps.
+    const columns = lines.map((l) => (options.logScale ? l.values.map((v) => (v !== null && v > 0 ? v : null)) : l.values));
+    const data = [times, ...columns] as uPlot.AlignedData;
+    const layout = JSON.stringify([lines.map((l) => [l.id, l.label, l.color, l.dash]), options.unit, options.logScale, options.theme]);
+    if (!this.plot || layout !== this.layout) {
+      this.plot?.destroy();
+      this.layout = layout;
+      this.plot = new uPlot(this.buildOptions(options), data, this.mount);
+    } else {
+      this.plot.setData(data);
+      if (this.plot.width !== options.width || this.plot.height !== options.height) this.setSize(options.width, options.height);
+    }
+    this.lines.forEach((line, i) => this.plot!.setSeries(i + 1, { show: !options.hidden.has(line.id) }));
+  }
+
+  setSize(width: number, height: number): void {
+    if (width > 0 && height > 0) this.plot?.setSize({ width, height });
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    this.layout = '';
+  }
+
+  private buildOptions(options: PlotOptions): uPlot.Options {
+    const { theme, unit } = options;
+    const axis = (values?: uPlot.Axis['values']): uPlot.Axis => ({
+      stroke: theme.muted,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1 },
+      font: `11px ${theme.font}`,
+      values,
+    });
+    return {
+      width: options.width,
+      height: options.height,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      scales: { x: { time: true }, y: options.logScale ? { distr: 3 } : {} },
+      axes: [
+        axis(),
+        {
+          // A log axis leaves its minor ticks unlabelled (null).
+          ...axis((_u, ticks) => ticks.map((t) => (t == null ? '' : formatWithUnit(t, unit)))),
+          size: unit ? 72 : 56,
+          ...(BYTES.test(unit) && !options.logScale ? { incrs: BINARY_STEPS } : {}),
+        },
+      ],
+      series: [
+        {},
+        ...this.lines.map((line) => ({
+          label: line.label,
+          stroke: line.color,
+          width: 1.5,
+          dash: DASHES[line.dash % DASHES.length],
+          // Buckets without a point (a series sampled less often than the bucket width) are bridged.
+          spanGaps: true,
+        })),
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            const idx = u.cursor.idx;
+            const left = u.cursor.left ?? -1;
+            this.onCursor?.(idx == null || left < 0 ? undefined : idx, left);
+          },
+        ],
+      },
+    };
+  }
+}
