@@ -1,0 +1,332 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { formatDuration } from '../../chart/format.js';
+import { readCanvasTheme, themeStyles } from '../../chart/uplot.styles.js';
+import { cardStyles } from '../../internal/card.styles.js';
+import { parseWindow } from '../../internal/time-window.js';
+import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
+import type { RowQuery } from '../../sources/source.js';
+import { RowsController } from '../../store/rows-controller.js';
+import { columnX, drawHeatmap, drawMeanLine } from './gpu-util.draw.js';
+import { buildModel, type UtilModel } from './gpu-util.model.js';
+import { clock, footer, rowLabel, summaryText, tooltip, type Hover } from './gpu-util.parts.js';
+import { MAX_SERIES, gridQuery, idleQuery, probeQuery, type UtilQueryInput } from './gpu-util.queries.js';
+import { gpuUtilStyles } from './gpu-util.styles.js';
+
+export const DEFAULT_METRIC = 'sys.gpu.*.util_percent';
+/** About one column per 4 px of heatmap, in steps of 10 so a resize rarely asks again. */
+const PX_PER_BUCKET = 4;
+const MIN_BUCKETS = 10;
+const MAX_BUCKETS = 400;
+const MEAN_HEIGHT = 48;
+
+/**
+ * @summary Utilization heatmap: one row per (host, GPU), one column per time bucket, the fleet mean under it, and idle time and stragglers in words.
+ *
+ * Reads `sys.gpu.<idx>.util_percent` (per host; `device` = GPU index, `rank` = global rank), or any
+ * per-host percentage such as `sys.cpu_percent` (`device` 65535: the row is the host).
+ * Non-finite values are left out.
+ *
+ * - **Cells**: mean of the samples in the bucket, coloured on viridis from 0 to 100 %; grey when
+ *   the bucket has no sample. Bucket width: the window over about one column per 4 px, at least
+ *   1.5 × the median sampling interval, rounded up to 1 s, 2 s, 5 s, 10 s, 15 s, 30 s, 1 m… and aligned
+ *   to multiples of itself.
+ * - **Mean line**: per column, the mean of the cells that have data; the idle threshold dashed.
+ * - **Mean**: the mean of every series' mean over the window (each GPU weighs the same).
+ * - **Idle time**: per series (host, device, metric), samples sorted by time, each sample stands for
+ *   the time until the series' next sample, capped at 3 × the series' median interval so a gap in
+ *   reporting is not counted; the last sample stands for one median interval; a series with one
+ *   sample covers no time. Idle time is the sum of the spans of samples strictly below
+ *   `idle-threshold`, shown as a share of all spans and in GPU-hours / minutes / seconds.
+ * - **Stragglers**: series whose mean is below the median of the series' means by more than
+ *   `straggler-gap` points; flagged in the row labels and listed in the summary.
+ *
+ * At most 512 series are shown (by host, then device).
+ *
+ * @attr run - Run id. Given several (comma-separated), the first is shown and the header says so.
+ * @attr metric - Metric name or pattern (`*` = any characters). Default `sys.gpu.*.util_percent`.
+ * @attr window - Time window back from the run's newest point: `15m`, `1h` (default), `24h`, `all`.
+ * @attr idle-threshold - Utilization in % below which a sample counts as idle. Default 10.
+ * @attr straggler-gap - Points below the median GPU mean that make a straggler. Default 15.
+ * @attr heading - Title. Default "GPU utilization" (or "CPU utilization" for `sys.cpu_percent`, else the metric).
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source.
+ * @attr user - ClickHouse user (use a read-only one on shared pages).
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table. Default `training_observability.metric_points`.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - Title and meta.
+ * @csspart plot - Row labels, heatmap, mean line and time axis.
+ * @csspart labels - The list of row labels.
+ * @csspart tooltip - The hover tooltip of a cell.
+ * @csspart legend - The colour scale.
+ * @csspart summary - Mean, idle time and stragglers.
+ *
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text.
+ * @cssprop --trainwatch-grid-color - Buckets without data, frame of the mean line.
+ * @cssprop --trainwatch-border-color - Card border.
+ * @cssprop --trainwatch-error-color - Errors and stragglers.
+ * @cssprop --trainwatch-font-family - Font.
+ * @cssprop --trainwatch-radius - Card corner radius.
+ * @cssprop --trainwatch-label-width - Width of the row labels' column (default 10em; longer labels are cut, the tooltip has them whole).
+ */
+export class GpuUtil extends TrainwatchElement {
+  static override styles = [themeStyles, cardStyles, gpuUtilStyles];
+
+  static override properties = {
+    ...TrainwatchElement.properties,
+    run: { type: String, reflect: true },
+    metric: { type: String, reflect: true },
+    window: { type: String, reflect: true },
+    idleThreshold: { type: Number, attribute: 'idle-threshold', reflect: true },
+    stragglerGap: { type: Number, attribute: 'straggler-gap', reflect: true },
+    heading: { type: String },
+  };
+
+  declare run: string;
+  declare metric: string;
+  declare window: string;
+  declare idleThreshold: number;
+  declare stragglerGap: number;
+  declare heading: string | undefined;
+
+  /** Width of the heatmap in CSS px (0 until measured: nothing is asked before). */
+  private heatWidth = 0;
+  private resizeObserver: ResizeObserver | undefined;
+  private hover: Hover | undefined;
+  private current: UtilModel | undefined;
+  private builtFrom: unknown[] = [];
+  private drawn: unknown[] = [];
+  private view: DataStateDetail = { state: 'loading', message: 'Loading…' };
+
+  private readonly data = new RowsController<'grid' | 'idle'>(this, () => {
+    const input = this.queryInput();
+    const queries: Record<string, RowQuery> = input ? { grid: gridQuery(input), idle: idleQuery(input) } : {};
+    return { source: this.sourceConfig(), queries };
+  });
+
+  /** Asked only while the answer is empty, to say why. */
+  private readonly probe = new RowsController<'probe'>(this, () => {
+    const empty = this.data.status === 'ready' && !this.data.rows('idle').length && !this.data.rows('grid').length;
+    const queries: Record<string, RowQuery> = empty ? { probe: probeQuery(this.runs[0], this.metric.trim()) } : {};
+    return { source: this.sourceConfig(), queries };
+  });
+
+  constructor() {
+    super();
+    this.run = '';
+    this.metric = DEFAULT_METRIC;
+    this.window = '1h';
+    this.idleThreshold = 10;
+    this.stragglerGap = 15;
+  }
+
+  get runs(): string[] {
+    return [...new Set((this.run ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  }
+
+  /** What is drawn: series, grid and summary figures (undefined before data). */
+  get model(): UtilModel | undefined {
+    return this.current;
+  }
+
+  /** Time buckets asked for: the heatmap's width / 4, in steps of 10, from 10 to 400. */
+  get buckets(): number {
+    return Math.min(MAX_BUCKETS, Math.max(MIN_BUCKETS, Math.floor(this.heatWidth / PX_PER_BUCKET / 10) * 10));
+  }
+
+  /** True while this element holds an observer or a subscription (for teardown checks). */
+  get holdsResources(): boolean {
+    return this.resizeObserver !== undefined || this.data.store !== undefined || this.probe.store !== undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hasUpdated) this.observeSize();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = undefined;
+    this.drawn = [];
+  }
+
+  private observeSize() {
+    // A zero-height sizer: what we draw never changes its size, so redrawing cannot feed back into the observer.
+    const sizer = this.renderRoot.querySelector<HTMLElement>('.sizer');
+    if (!sizer || this.resizeObserver) return;
+    this.resizeObserver = new ResizeObserver(() => {
+      const width = Math.floor(sizer.clientWidth);
+      if (width > 0 && width !== this.heatWidth) {
+        this.heatWidth = width;
+        this.requestUpdate();
+      }
+    });
+    this.resizeObserver.observe(sizer);
+  }
+
+  private windowSeconds(): number {
+    return parseWindow(this.window);
+  }
+
+  private configError(): string | undefined {
+    try {
+      this.windowSeconds();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    if (!(this.metric ?? '').trim()) return 'metric must name a metric or a pattern such as sys.gpu.*.util_percent.';
+    if (!(Number.isFinite(this.idleThreshold) && this.idleThreshold >= 0)) {
+      return `idle-threshold must be a percentage ≥ 0; got "${this.getAttribute('idle-threshold') ?? this.idleThreshold}".`;
+    }
+    if (!(Number.isFinite(this.stragglerGap) && this.stragglerGap >= 0)) {
+      return `straggler-gap must be a number of points ≥ 0; got "${this.getAttribute('straggler-gap') ?? this.stragglerGap}".`;
+    }
+    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+    return undefined;
+  }
+
+  private queryInput(): UtilQueryInput | undefined {
+    if (this.configError() || !this.runs.length || !this.heatWidth) return undefined;
+    const metric = this.metric.trim();
+    return { run: this.runs[0], metric, window: this.windowSeconds(), buckets: this.buckets, idleThreshold: this.idleThreshold };
+  }
+
+  protected override willUpdate(): void {
+    this.data.sync();
+    this.probe.sync();
+    const grid = this.data.rows('grid');
+    const idle = this.data.rows('idle');
+    const settings = JSON.stringify([this.sourceConfig(), this.runs[0], this.metric, this.window, this.idleThreshold]);
+    // A resize asks again for another number of buckets: the last answer stays up until the new one arrives.
+    const resizing = this.data.status === 'loading' && settings === this.builtFrom[3];
+    const inputs = [grid, idle, this.stragglerGap, settings];
+    if (!resizing && inputs.some((v, i) => v !== this.builtFrom[i])) {
+      this.builtFrom = inputs;
+      this.current = buildModel(grid, idle, this.stragglerGap, MAX_SERIES);
+    }
+    this.view = this.computeState();
+  }
+
+  protected override firstUpdated(): void {
+    this.observeSize();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('theme')) this.drawn = [];
+    this.draw();
+    this.announce(this.view.state, this.view.message);
+  }
+
+  private computeState(): { state: DataState; message: string } {
+    const error = this.configError();
+    if (error) return { state: 'error', message: error };
+    if (!this.runs.length) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (this.current) return { state: 'ready', message: '' };
+    if (this.data.status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
+    if (this.data.status !== 'ready' || this.probe.status === 'loading' || this.probe.status === 'idle') return { state: 'loading', message: 'Loading…' };
+    return { state: 'empty', message: this.explainEmpty() };
+  }
+
+  private explainEmpty(): string {
+    const [info] = this.probe.rows('probe');
+    const run = this.runs[0];
+    if (info && Number(info.n) === 0) return `Run "${run}" not found in ${this.table ?? 'training_observability.metric_points'}.`;
+    if (info && Number(info.matched) === 0) return `Run "${run}" has no metric matching "${this.metric}".`;
+    const span = this.windowSeconds() ? `in the last ${this.window.trim()} of` : 'in';
+    return `No finite samples of "${this.metric}" ${span} run "${run}".`;
+  }
+
+  /** 16 px rows up to 24 series, 10 px up to 64, then thinner rows labelled by host only. */
+  private rowHeight(rows: number): number {
+    return rows <= 24 ? 16 : rows <= 64 ? 10 : Math.max(3, Math.floor(640 / rows));
+  }
+
+  private draw() {
+    const model = this.current;
+    const heat = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.heatmap');
+    const mean = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.meanline');
+    if (!model || !heat || !mean || !this.heatWidth) return;
+    const key = [model, this.heatWidth, this.idleThreshold];
+    if (key.every((v, i) => v === this.drawn[i])) return;
+    this.drawn = key;
+    const theme = readCanvasTheme(this);
+    drawHeatmap(heat, model, this.heatWidth, this.rowHeight(model.series.length), theme);
+    drawMeanLine(mean, model, this.heatWidth, MEAN_HEIGHT, this.idleThreshold, theme);
+  }
+
+  private onPointer(event: PointerEvent) {
+    const model = this.current;
+    const canvas = event.currentTarget as HTMLCanvasElement;
+    if (!model?.columns) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = event.clientX - rect.left;
+    const y = event.clientY - rect.top;
+    const row = Math.floor(y / this.rowHeight(model.series.length));
+    let col = Math.min(model.columns - 1, Math.max(0, Math.floor((x * model.columns) / this.heatWidth)));
+    if (col + 1 < model.columns && columnX(col + 1, model.columns, this.heatWidth) <= x) col++;
+    else if (col > 0 && columnX(col, model.columns, this.heatWidth) > x) col--;
+    this.hover = row >= 0 && row < model.series.length ? { row, col, x, y } : undefined;
+    this.requestUpdate();
+  }
+
+  private onLeave() {
+    this.hover = undefined;
+    this.requestUpdate();
+  }
+
+  private get headingText(): string {
+    if (this.heading) return this.heading;
+    if (this.metric === DEFAULT_METRIC) return 'GPU utilization';
+    return this.metric === 'sys.cpu_percent' ? 'CPU utilization' : this.metric;
+  }
+
+  protected override render() {
+    const m = this.current;
+    const { state, message } = this.view;
+    const ready = state === 'ready' && m;
+    const rowHeight = m ? this.rowHeight(m.series.length) : 16;
+    const runs = this.runs;
+    const meta = [
+      runs.length > 1 ? `${runs[0]} (first of ${runs.length} runs)` : runs[0],
+      ready ? `${this.windowSeconds() ? `last ${this.window.trim()}` : 'whole run'} · ${formatDuration(m.bucketMs / 1000)} buckets` : '',
+    ].filter(Boolean);
+    return html`
+      <div part="base" class="base">
+        <header part="header">
+          <span class="title">${this.headingText}</span>
+          <span class="meta">${meta.join(' · ')}</span>
+        </header>
+        ${ready && this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
+        <div part="plot" class="body ${ready ? '' : 'waiting'}" style="--_row: ${rowHeight}px">
+          <ul part="labels" class="labels">
+            ${ready ? m.series.map((_, i) => rowLabel(m, i, rowHeight < 10, this.hover?.row === i)) : nothing}
+          </ul>
+          <div class="heat" role="img" aria-label=${ready ? `${this.headingText}: ${summaryText(m, this.idleThreshold)}` : `${this.headingText}: ${message}`}>
+            <div class="sizer"></div>
+            <canvas class="heatmap" ?hidden=${!ready} @pointermove=${this.onPointer} @pointerleave=${this.onLeave}></canvas>
+            ${ready && this.hover && this.hover.row < m.series.length && this.hover.col < m.columns ? tooltip(m, this.hover, this.heatWidth) : nothing}
+          </div>
+          ${ready ? html`<div class="side">fleet mean<br />0–100%</div>` : html`<div></div>`}
+          <div class="mean"><canvas class="meanline" ?hidden=${!ready}></canvas></div>
+          <div></div>
+          ${ready
+            ? html`<div class="axis">
+                <span>${clock(m.start, m)}</span><span>${clock(m.start + (m.columns * m.bucketMs) / 2, m)}</span
+                ><span>${clock(m.start + m.columns * m.bucketMs, m)}</span>
+              </div>`
+            : html`<div></div>`}
+          ${ready ? nothing : html`<div class="overlay ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
+        </div>
+        ${ready ? footer(m, this.idleThreshold, this.stragglerGap, MAX_SERIES) : nothing}
+      </div>
+    `;
+  }
+}
+
