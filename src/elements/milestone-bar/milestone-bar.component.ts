@@ -1,0 +1,207 @@
+import { html, nothing } from 'lit';
+import { colorFor } from '../../chart/colors.js';
+import { formatAge, formatDuration, formatStep, formatTime, formatWithUnit } from '../../chart/format.js';
+import { themeStyles } from '../../chart/uplot.styles.js';
+import { cardStyles } from '../../internal/card.styles.js';
+import { parseWindow } from '../../internal/time-window.js';
+import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import type { RowQuery } from '../../sources/source.js';
+import { RowsController } from '../../store/rows-controller.js';
+import { milestones, parseTargets, rateOf, type Milestone, type Target } from './milestone-bar.model.js';
+import { milestonesQuery, readMilestones, type MilestoneData } from './milestone-bar.queries.js';
+import { milestoneBarStyles } from './milestone-bar.styles.js';
+
+type Config = { targets: Target[]; windowSeconds: number } | { error: string };
+
+/**
+ * @summary Progress of a cumulative metric (tokens seen) towards milestones, with the time each took and ETAs for the rest.
+ *
+ * @attr run - The run id.
+ * @attr metric - A cumulative metric. Default `tokens_total`.
+ * @attr targets - Milestones as `label:value` pairs, e.g. `3B:3e9,8B:8e9,70B:7e10,SFT:8e10`; values may be
+ *   written 3e9, 3_000_000_000 or 3B / 500M / 2k. Default `3B:3e9,8B:8e9,70B:7e10,SFT:8e10`.
+ * @attr rate-window - Recent span the rate (and so the ETAs) is measured over: `10m` (default), `1h`, `all`…
+ * @attr unit - Unit of the metric for display. Default `tok`.
+ * @attr heading - Title. Default: the metric name.
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source.
+ * @attr user - ClickHouse user.
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * The track has one equal segment per milestone, from the previous target to
+ * this one, so 3e9 and 8e10 both read well. Times are counted from the
+ * metric's first point; ETAs from its latest point, at the rate of the window.
+ *
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ *
+ * @csspart base - The card.
+ * @csspart header - Title, current value and rate.
+ * @csspart track - The progress track with the milestone marks.
+ * @csspart list - The milestones with their times and ETAs.
+ *
+ * @cssprop --trainwatch-milestone-color - Fill of the track. Default: the run's colour.
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text.
+ */
+export class MilestoneBar extends TrainwatchElement {
+  static override styles = [themeStyles, cardStyles, milestoneBarStyles];
+
+  static override properties = {
+    ...TrainwatchElement.properties,
+    run: { type: String, reflect: true },
+    metric: { type: String, reflect: true },
+    targets: { type: String, reflect: true },
+    rateWindow: { type: String, attribute: 'rate-window', reflect: true },
+    unit: { type: String },
+    heading: { type: String },
+  };
+
+  declare run: string;
+  declare metric: string;
+  declare targets: string;
+  declare rateWindow: string;
+  declare unit: string;
+  declare heading: string | undefined;
+
+  private readonly data = new RowsController<'milestones'>(this, () => {
+    const config = this.config();
+    const run = this.run.trim();
+    const queries: Record<string, RowQuery> =
+      'error' in config || !run ? {} : { milestones: milestonesQuery(run, this.metric, config.targets.map((t) => t.value), config.windowSeconds) };
+    return { source: this.sourceConfig(), queries };
+  });
+
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    this.run = '';
+    this.metric = 'tokens_total';
+    this.targets = '3B:3e9,8B:8e9,70B:7e10,SFT:8e10';
+    this.rateWindow = '10m';
+    this.unit = 'tok';
+  }
+
+  /** The metric as last read (undefined before data). */
+  get progress(): MilestoneData | undefined {
+    return readMilestones(this.data.rows('milestones')[0]);
+  }
+
+  /** Each milestone's state, smallest target first (empty before data or with invalid targets). */
+  get milestones(): Milestone[] {
+    const config = this.config();
+    const data = this.progress;
+    return data && !('error' in config) ? milestones(config.targets, data) : [];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The data age has to move between polls.
+    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.ageTimer);
+    this.ageTimer = undefined;
+  }
+
+  /** True while this element holds a timer or subscription (for teardown checks). */
+  get holdsResources(): boolean {
+    return this.ageTimer !== undefined || this.data.store !== undefined;
+  }
+
+  protected override willUpdate(): void {
+    this.data.sync();
+  }
+
+  protected override updated(): void {
+    const { state, message } = this.computeState();
+    this.announce(state, message);
+  }
+
+  private config(): Config {
+    try {
+      if (!this.metric.trim()) return { error: 'metric must name a cumulative metric (default tokens_total).' };
+      if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return { error: `poll-interval must be at least 250 ms; got "${this.pollInterval}".` };
+      return { targets: parseTargets(this.targets), windowSeconds: parseWindow(this.rateWindow) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+
+  private computeState(): { state: DataState; message: string } {
+    const config = this.config();
+    if ('error' in config) return { state: 'error', message: config.error };
+    if (!this.run.trim()) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (this.progress) return { state: 'ready', message: '' };
+    const status = this.data.status;
+    if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
+    if (status !== 'ready') return { state: 'loading', message: 'Loading…' };
+    return { state: 'empty', message: `No "${this.metric}" points for run "${this.run.trim()}" yet.` };
+  }
+
+  protected override render() {
+    const { state, message } = this.computeState();
+    const data = this.progress;
+    return html`
+      <div part="base" class="base" style="--_fill: var(--trainwatch-milestone-color, ${colorFor(this.run.trim())})">
+        <header part="header"><span class="title">${this.heading ?? this.metric}</span>${data ? this.renderAge(data) : nothing}</header>
+        ${state === 'ready' && data
+          ? this.renderProgress(data)
+          : html`<p class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</p>`}
+      </div>
+    `;
+  }
+
+  private renderAge(data: MilestoneData) {
+    const age = Date.now() - data.lastMs;
+    const stale = age > Math.max(60_000, 10 * (this.pollInterval ?? 2000));
+    return html`<span class="meta ${stale ? 'stale' : ''}">last point ${formatAge(age)}${stale ? ' · stale' : ''}</span>`;
+  }
+
+  private renderProgress(data: MilestoneData) {
+    const list = this.milestones;
+    const rate = rateOf(data);
+    const span = (data.lastMs - data.startMs) / 1000;
+    return html`
+      ${this.data.status === 'error' ? html`<p class="message error" role="alert">${this.data.error}</p>` : nothing}
+      <div>
+        <span class="current-value">${formatWithUnit(data.lastValue, this.unit)}</span>
+        <span class="rate">${Number.isFinite(rate) ? `${formatWithUnit(rate, `${this.unit}/s`)} over the last ${formatDuration(span)}` : 'rate unknown'}</span>
+      </div>
+      <div part="track" class="track" aria-hidden="true">
+        ${list.map((m, i) => {
+          const from = i ? list[i - 1].value : 0;
+          const share = Math.max(0, Math.min(1, (data.lastValue - from) / (m.value - from)));
+          return html`<div class="segment">
+            <div class="fill" style="width:${m.status === 'reached' ? 100 : share * 100}%"></div>
+            <span class="mark ${m.status}">${m.label}</span>
+          </div>`;
+        })}
+      </div>
+      <ol part="list">
+        ${list.map((m) => html`<li class=${m.status}>
+          <span class="label">${m.label}</span>
+          <span class="target">${formatWithUnit(m.value, this.unit)}</span>
+          <span class="status" title=${Number.isFinite(m.etaSeconds) && m.status !== 'reached' ? `expected around ${formatTime(data.lastMs + m.etaSeconds * 1000)} UTC` : nothing}>${this.statusText(m)}</span>
+        </li>`)}
+      </ol>
+    `;
+  }
+
+  private statusText(m: Milestone) {
+    if (m.status === 'reached') {
+      return html`reached in ${formatDuration(m.tookSeconds)} · <time datetime=${new Date(m.reachedAt).toISOString()}>${formatTime(m.reachedAt)} UTC</time> · step ${formatStep(m.reachedStep)}`;
+    }
+    const eta = Number.isFinite(m.etaSeconds) ? `ETA ${formatDuration(m.etaSeconds)}` : 'no ETA';
+    return m.status === 'current' ? `${formatPercent(m.percent)} · ${eta}` : eta;
+  }
+}
+
+function formatPercent(p: number): string {
+  return `${p < 10 ? p.toFixed(1) : Math.floor(p)}%`;
+}
