@@ -1,0 +1,274 @@
+import { html, nothing, svg } from 'lit';
+import { colorFor } from '../../chart/colors.js';
+import { formatAge, formatStep } from '../../chart/format.js';
+import { themeStyles } from '../../chart/uplot.styles.js';
+import { cardStyles } from '../../internal/card.styles.js';
+import { parseList } from '../../internal/list.js';
+import { parseWindow } from '../../internal/time-window.js';
+import { TrainwatchElement } from '../../internal/trainwatch-element.js';
+import type { RowQuery } from '../../sources/source.js';
+import { RowsController } from '../../store/rows-controller.js';
+import { changeOver, DIRECTIONS, formatBig, parseThresholds, sparkPath, thresholdLevel, type Direction, type Level } from './big-number.format.js';
+import { AGGREGATES, bigNumberQuery, readBigNumberRow, SPARK_BUCKETS, type Aggregate, type BigNumberRow } from './big-number.queries.js';
+import { bigNumberStyles } from './big-number.styles.js';
+
+const SPARK_HEIGHT = 24;
+
+/** Distinct, trimmed, non-empty names of a comma-separated attribute. */
+
+interface Settings {
+  window: number;
+  staleAfter: number;
+  thresholds: number[];
+}
+
+/**
+ * @summary The latest value of a metric in large type, coloured by thresholds, with a sparkline of the recent window.
+ *
+ * @attr run - Run id, or several separated by commas: one row per run (each with its own value, change and sparkline).
+ * @attr metric - Metric name, e.g. `tokens_per_s`, `tokens_total`, `data.bucket`, `checkpoint.saved`.
+ * @attr label - Title. Default: the metric name.
+ * @attr unit - Unit for formatting; default the table's `unit` column (for `count`: none).
+ * @attr decimals - Show this many decimals, unscaled with thousands separators, instead of 3 significant digits with SI steps.
+ * @attr window - Sparkline, change and aggregate window: `15m` (default), `1h`, `7d`, `all`. Default `all` for `aggregate="count"`. It ends at each run's newest point of the metric.
+ * @attr aggregate - `last` (default: the latest point), `count`, `sum`, `max` or `mean` of the points in the window.
+ * @attr thresholds - One or two numbers, `"70,90"`: green / yellow / red by which side the value is on. A value exactly at a threshold counts on the better side.
+ * @attr direction - `higher-is-better` (default) or `lower-is-better`.
+ * @attr stale-after - No point for this long (by the clock) greys the value out: `5m` (default; `never` for `aggregate="count"`), or `never`.
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source.
+ * @attr user - ClickHouse user.
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * The sparkline cuts the window (from the run's first point at the earliest)
+ * into 60 time buckets: the mean of each for `last` and `mean`, the max for
+ * `max`, a running total for `count` and `sum`.
+ *
+ * NaN and ±Inf are shown as such, in red. The change (▲ 3.2%) compares the
+ * latest point with the window's first, for `aggregate="last"` only; it is
+ * green when it goes the `direction`'s way.
+ *
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ *
+ * @csspart base - The card.
+ * @csspart value - The big number (one per run).
+ * @csspart sparkline - The sparkline SVG (one per run).
+ *
+ * @cssprop --trainwatch-big-number-size - Font size of the value (default 36px; rows of several runs use 60 %).
+ */
+export class BigNumber extends TrainwatchElement {
+  static override styles = [themeStyles, cardStyles, bigNumberStyles];
+
+  static override properties = {
+    ...TrainwatchElement.properties,
+    run: { type: String, reflect: true },
+    metric: { type: String, reflect: true },
+    label: { type: String },
+    unit: { type: String },
+    decimals: { type: Number },
+    window: { type: String, reflect: true },
+    aggregate: { type: String, reflect: true },
+    thresholds: { type: String, reflect: true },
+    direction: { type: String, reflect: true },
+    staleAfter: { type: String, attribute: 'stale-after' },
+  };
+
+  declare run: string;
+  declare metric: string;
+  declare label: string | undefined;
+  declare unit: string | undefined;
+  declare decimals: number | undefined;
+  declare window: string | undefined;
+  declare aggregate: Aggregate;
+  declare thresholds: string;
+  declare direction: Direction;
+  /** Unset: `5m`, or `never` for `aggregate="count"`. */
+  declare staleAfter: string | undefined;
+
+  private readonly data = new RowsController<'big-number'>(this, () => {
+    const settings = this.settings();
+    const queries: Record<string, RowQuery> =
+      typeof settings === 'string' || !this.runs.length || !this.metric
+        ? {}
+        : { 'big-number': bigNumberQuery(this.runs, this.metric, settings.window, this.aggregate) };
+    return { source: this.sourceConfig(), queries };
+  });
+
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    super();
+    this.run = '';
+    this.metric = '';
+    this.aggregate = 'last';
+    this.thresholds = '';
+    this.direction = 'higher-is-better';
+  }
+
+  get runs(): string[] {
+    return parseList(this.run);
+  }
+
+  /** The rows shown, one per run that has points, as numbers. */
+  get values(): BigNumberRow[] {
+    return this.data.rows('big-number').map(readBigNumberRow);
+  }
+
+  /** True while this element holds a timer or subscription (for teardown checks). */
+  get holdsResources(): boolean {
+    return this.ageTimer !== undefined || this.data.store !== undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The data age and staleness move with the clock, not with the data.
+    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.ageTimer);
+    this.ageTimer = undefined;
+  }
+
+  protected override willUpdate(): void {
+    this.data.sync();
+  }
+
+  protected override updated(): void {
+    const { state, message } = this.computeState();
+    this.announce(state, message);
+  }
+
+  /** Parsed attributes, or the message saying which one is wrong. */
+  private settings(): Settings | string {
+    try {
+      if (!AGGREGATES.includes(this.aggregate)) return `aggregate must be one of ${AGGREGATES.join(', ')}; got "${this.aggregate}".`;
+      if (!DIRECTIONS.includes(this.direction)) return `direction must be ${DIRECTIONS.join(' or ')}; got "${this.direction}".`;
+      if (this.decimals != null && !(Number.isInteger(this.decimals) && this.decimals >= 0 && this.decimals <= 10)) {
+        return `decimals must be a whole number from 0 to 10; got "${this.getAttribute('decimals') ?? this.decimals}".`;
+      }
+      if (this.pollInterval != null && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+      const window = parseWindow(this.window ?? (this.aggregate === 'count' ? 'all' : '15m'));
+      const thresholds = parseThresholds(this.thresholds);
+      // Counts are of sparse events (checkpoints): a quiet spell is not stale data.
+      const stale = (this.staleAfter ?? (this.aggregate === 'count' ? 'never' : '5m')).trim().toLowerCase();
+      let staleAfter = 0;
+      if (stale !== 'never') {
+        try {
+          staleAfter = stale ? parseWindow(stale) : 0;
+        } catch {
+          return `stale-after must be a duration such as 30s, 5m or 1h, or "never"; got "${stale.slice(0, 40)}".`;
+        }
+      }
+      return { window, staleAfter, thresholds };
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  private computeState(): { state: 'loading' | 'ready' | 'empty' | 'error'; message: string } {
+    const settings = this.settings();
+    if (typeof settings === 'string') return { state: 'error', message: settings };
+    if (!this.runs.length) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (!this.metric) return { state: 'empty', message: 'No metric selected: set the metric attribute.' };
+    const rows = this.data.rows('big-number');
+    if (this.data.status === 'error' && !rows.length) return { state: 'error', message: this.data.error ?? 'Error' };
+    if (this.data.status !== 'ready' && !rows.length) return { state: 'loading', message: 'Loading…' };
+    if (!rows.length) {
+      const runs = this.runs.map((r) => `"${r}"`).join(', ');
+      return { state: 'empty', message: `No "${this.metric}" points for run ${runs}.` };
+    }
+    return { state: 'ready', message: '' };
+  }
+
+  private windowLabel(seconds: number): string {
+    return seconds === 0 ? 'all' : (this.window ?? '15m').trim();
+  }
+
+  protected override render() {
+    const { state, message } = this.computeState();
+    const settings = this.settings();
+    const title = this.label ?? (this.metric || 'big-number');
+    const rows = state === 'ready' && typeof settings !== 'string' ? this.values : [];
+    const single = this.runs.length === 1;
+    const now = Date.now();
+    return html`
+      <div part="base" class="base ${single ? 'single' : 'multi'}">
+        <header>
+          <span class="title" title=${title}>${title}</span>
+        </header>
+        ${state === 'ready' && this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
+        ${state === 'ready' && typeof settings !== 'string'
+          ? html`<div class="runs">
+              ${this.runs.map((run) => {
+                const row = rows.find((r) => r.run === run);
+                return row ? this.renderRun(row, settings, single, now) : single ? nothing : this.renderMissing(run);
+              })}
+            </div>`
+          : html`<div class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
+      </div>
+    `;
+  }
+
+  private renderAge(row: BigNumberRow, settings: Settings, now: number) {
+    const stale = this.isStale(row, settings, now);
+    return html`<span class="age ${stale ? 'stale' : ''}">step ${formatStep(row.lastStep)} · ${formatAge(now - row.lastTime)}${stale ? ' · stale' : ''}</span>`;
+  }
+
+  private isStale(row: BigNumberRow, settings: Settings, now: number): boolean {
+    return settings.staleAfter > 0 && now - row.lastTime > settings.staleAfter * 1000;
+  }
+
+  private renderMissing(run: string) {
+    return html`<div class="run missing">
+      <span class="name"><span class="swatch" style="background:${colorFor(run)}"></span>${run}</span>
+      <span part="value" class="value level-muted">–</span>
+      <span class="note">no data</span>
+    </div>`;
+  }
+
+  private renderRun(row: BigNumberRow, settings: Settings, single: boolean, now: number) {
+    const aggregate = this.aggregate;
+    const unit = this.unit ?? (aggregate === 'count' ? '' : row.unit);
+    const empty = aggregate !== 'last' && aggregate !== 'count' && row.count === 0;
+    const stale = this.isStale(row, settings, now);
+    const level: Level = empty ? 'muted' : !Number.isFinite(row.value) ? 'bad' : stale ? 'muted' : thresholdLevel(row.value, settings.thresholds, this.direction);
+    const text = empty ? '–' : formatBig(row.value, unit, this.decimals ?? undefined);
+    const windowText = this.windowLabel(settings.window);
+    const change = aggregate === 'last' && row.count >= 2 ? changeOver(row.first, row.last, unit, this.direction) : undefined;
+    const color = level === 'none' ? colorFor(row.run) : undefined;
+    const caption = empty ? `no points in ${windowText}` : aggregate === 'last' ? '' : `${aggregate} over ${windowText === 'all' ? 'all points' : windowText}`;
+    return html`<div class="run">
+      ${single ? nothing : html`<span class="name" title=${row.run}><span class="swatch" style="background:${colorFor(row.run)}"></span>${row.run}</span>`}
+      <span class="figure">
+        <span part="value" class="value level-${level}" data-level=${level}>${text}</span>
+        ${change
+          ? html`<span class="change ${change.better === undefined ? '' : change.better ? 'better' : 'worse'}" title=${`change over ${windowText}`}>${change.text}</span>`
+          : nothing}
+      </span>
+      ${this.renderSparkline(row, level, color, windowText)}
+      <span class="caption">${caption}${caption ? ' · ' : ''}${this.renderAge(row, settings, now)}</span>
+    </div>`;
+  }
+
+  private renderSparkline(row: BigNumberRow, level: Level, color: string | undefined, windowText: string) {
+    const { d, points } = sparkPath(row.sparkX, row.sparkY, SPARK_HEIGHT);
+    const what = { last: 'mean per bucket', mean: 'mean per bucket', max: 'max per bucket', count: 'running count', sum: 'running sum' }[this.aggregate];
+    const label = `${what} over ${windowText}: ${points} points`;
+    return html`<svg
+      part="sparkline"
+      class="sparkline level-${level}"
+      style=${color ? `color:${color}` : ''}
+      viewBox="-1 -2 ${SPARK_BUCKETS + 1} ${SPARK_HEIGHT + 4}"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label=${label}
+      data-points=${points}
+    >
+      ${d ? svg`<path d=${d}></path>` : nothing}
+    </svg>`;
+  }
+}
