@@ -1,0 +1,245 @@
+import { html, nothing } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import { themeStyles } from '../../chart/uplot.styles.js';
+import { cardStyles } from '../../internal/card.styles.js';
+import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import type { QueryRow, RowQuery } from '../../sources/source.js';
+import { RowsController } from '../../store/rows-controller.js';
+import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicker, stepError, stepPickerStyles } from '../moe-heatmap/step-picker.js';
+import { buildTokensView, formatShare, type ExpertPanel, type TokenBar, type TokensView } from './moe-tokens.model.js';
+import { tokensQuery, tokenStepsQuery } from './moe-tokens.queries.js';
+import { moeTokensStyles } from './moe-tokens.styles.js';
+import { visiblePieces, visibleText } from './visible-text.js';
+
+const MAX_TOP = 100;
+
+/**
+ * @summary Each MoE expert's favourite tokens at a logged step, with the tokens experts share highlighted.
+ *
+ * One small panel per expert (in expert order) lists its top tokens as bars with
+ * their share of the expert's routed tokens. A token in several experts' top lists
+ * has the same colour in every panel, and the "Shared" legend lists which experts
+ * hold it (click one to dim the others). A ▲ marks a token that entered an expert's
+ * top list since the previous logged step. Tokens are shown as text with visible
+ * whitespace (`␣` for a space, `⏎` for a newline, control pictures for the rest).
+ *
+ * @attr run - Run id.
+ * @attr metric - Metric name. Default `moe.expert_token_share`.
+ * @attr expert-field - `tags_json` field holding the expert (number or string). Default `expert`.
+ * @attr token-field - `tags_json` field holding the token. Default `token`.
+ * @attr top - Tokens shown per expert, 1–100. Default 5.
+ * @attr step - Step to show (the last logged step at or before it); unset follows the latest. The step picker sets it.
+ * @attr heading - Title. Default "Top tokens per expert".
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source.
+ * @attr user - ClickHouse user.
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table. Default `training_observability.metric_points`.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
+ *
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ * @fires trainwatch-step-change - The user picked a step; `detail` is `{ step }` (null for latest).
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - Title, step picker and shown step.
+ * @csspart step-picker - The step `<select>` and its label.
+ * @csspart legend - The shared tokens and the experts holding them.
+ * @csspart plot - The grid of expert panels.
+ * @csspart panel - One expert's panel.
+ *
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text, unshared bars.
+ * @cssprop --trainwatch-border-color - Card and panel borders.
+ * @cssprop --trainwatch-error-color - Error text.
+ * @cssprop --trainwatch-font-family - Font.
+ * @cssprop --trainwatch-radius - Card corner radius.
+ * @cssprop --trainwatch-panel-width - Minimum width of an expert panel (default 180px).
+ */
+export class MoeTokens extends TrainwatchElement {
+  static override styles = [themeStyles, cardStyles, stepPickerStyles, moeTokensStyles];
+
+  static override properties = {
+    ...TrainwatchElement.properties,
+    run: { type: String, reflect: true },
+    metric: { type: String, reflect: true },
+    expertField: { type: String, attribute: 'expert-field', reflect: true },
+    tokenField: { type: String, attribute: 'token-field', reflect: true },
+    top: { type: Number, reflect: true },
+    step: { type: Number, reflect: true },
+    heading: { type: String },
+    focusToken: { state: true },
+  };
+
+  declare run: string;
+  declare metric: string;
+  declare expertField: string;
+  declare tokenField: string;
+  declare top: number;
+  /** The step to show; undefined (or null, once the attribute is removed) follows the latest. */
+  declare step: number | null | undefined;
+  declare heading: string | undefined;
+  /** The shared token emphasised from the legend. */
+  declare focusToken: string | undefined;
+
+  private readonly data = new RowsController<'steps' | 'tokens'>(this, () => {
+    const selection = this.selection();
+    const queries: Record<string, RowQuery> = selection ? { steps: tokenStepsQuery(selection), tokens: tokensQuery(selection) } : {};
+    return { source: this.sourceConfig(), queries };
+  });
+
+  /**
+   * The last answer for this selection apart from the step: while a picked
+   * step loads, the picker and the previous step's panels (dimmed) stay.
+   */
+  private last: { key: string; steps: number[]; rows: QueryRow[] } = { key: '', steps: [], rows: [] };
+
+  constructor() {
+    super();
+    this.run = '';
+    this.metric = 'moe.expert_token_share';
+    this.expertField = 'expert';
+    this.tokenField = 'token';
+    this.top = 5;
+  }
+
+  private selection() {
+    const run = this.run.trim();
+    if (this.configError() || !run) return undefined;
+    return { run, metric: this.metric, expertField: this.expertField, tokenField: this.tokenField, top: this.top, step: pickedStep(this.step) };
+  }
+
+  private configError(): string | undefined {
+    if (!(Number.isInteger(this.top) && this.top >= 1 && this.top <= MAX_TOP)) {
+      return `top must be a whole number from 1 to ${MAX_TOP}; got "${this.getAttribute('top') ?? this.top}".`;
+    }
+    if (!this.metric.trim()) return 'metric must not be empty.';
+    if (!this.expertField.trim()) return 'expert-field must name a tags_json field.';
+    if (!this.tokenField.trim()) return 'token-field must name a tags_json field.';
+    return stepError(this.step);
+  }
+
+  protected override willUpdate(): void {
+    this.data.sync();
+    const key = JSON.stringify([this.sourceConfig(), this.run.trim(), this.metric, this.expertField, this.tokenField, this.top]);
+    if (this.data.status === 'ready') this.last = { key, steps: readSteps(this.data.rows('steps')), rows: this.data.rows('tokens') };
+    else if (this.last.key !== key) this.last = { key, steps: [], rows: [] };
+  }
+
+  protected override updated(): void {
+    const { state, message } = this.computeState(this.view());
+    this.announce(state, message);
+  }
+
+  private view(): TokensView | undefined {
+    return buildTokensView(this.data.rows('tokens'), this.top);
+  }
+
+  private computeState(view: TokensView | undefined): { state: DataState; message: string } {
+    const error = this.configError();
+    if (error) return { state: 'error', message: error };
+    if (!this.run.trim()) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    const status = this.data.status;
+    if (status === 'idle' || status === 'loading') return { state: 'loading', message: 'Loading…' };
+    if (view) return { state: 'ready', message: '' };
+    if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
+    const steps = readSteps(this.data.rows('steps'));
+    const picked = pickedStep(this.step);
+    if (!steps.length) return { state: 'empty', message: `No "${this.metric}" rows for run "${this.run.trim()}".` };
+    if (picked !== undefined && picked < Math.min(...steps)) {
+      return { state: 'empty', message: `No "${this.metric}" rows at or before step ${picked.toLocaleString('en-US')}.` };
+    }
+    return { state: 'empty', message: `No "${this.metric}" rows carry the tags_json fields "${this.expertField}" and "${this.tokenField}".` };
+  }
+
+  private pick(step: number | undefined) {
+    this.step = step;
+    this.focusToken = undefined;
+    announceStep(this, step);
+  }
+
+  protected override render() {
+    const current = this.view();
+    const { state, message } = this.computeState(current);
+    // Loading a picked step: the previous step's panels stay, dimmed, until it arrives.
+    const pending = state === 'loading' && this.last.rows.length > 0;
+    const view = state === 'ready' ? current : pending ? buildTokensView(this.last.rows, this.top) : undefined;
+    const picked = pickedStep(this.step);
+    const pickable = this.run.trim() && !this.configError() && (this.last.steps.length > 0 || picked !== undefined);
+    return html`
+      <div part="base" class="base">
+        <header part="header" role="none">
+          <span class="title">${this.heading ?? 'Top tokens per expert'}</span>
+          ${view ? html`<span class="meta shown-step">${pending ? 'Loading…' : describeShownStep(view.step, picked)}</span>` : nothing}
+          ${pickable ? renderStepPicker(this.last.steps, picked, (s) => this.pick(s)) : nothing}
+        </header>
+        ${view
+          ? html`${this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
+              <div class="body ${pending ? 'pending' : ''}" aria-busy=${pending ? 'true' : 'false'}>
+                ${this.renderLegend(view)}
+                <div part="plot" class="grid">${view.panels.map((p) => this.renderPanel(p, view))}</div>
+              </div>`
+          : html`<p class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</p>`}
+      </div>
+    `;
+  }
+
+  private renderLegend(view: TokensView) {
+    if (!view.shared.size) return html`<p part="legend" class="legend none">No token is in more than one expert's top ${this.top}.</p>`;
+    const all = [...view.shared.values()];
+    const listed = all.filter((s) => s.color);
+    const rest = all.slice(listed.length);
+    return html`<div part="legend" class="legend">
+      <span class="legend-title">Shared</span>
+      ${listed.map(
+        (s) => html`<button
+          type="button"
+          class="chip"
+          data-token=${s.token}
+          aria-pressed=${this.focusToken === s.token ? 'true' : 'false'}
+          title=${`${JSON.stringify(s.token)} is in the top ${this.top} of experts ${s.experts.join(', ')}`}
+          style=${styleMap({ '--_token': s.color ?? null })}
+          @click=${() => (this.focusToken = this.focusToken === s.token ? undefined : s.token)}
+        ><span class="swatch"></span>${this.renderToken(s.token)}<span class="experts">→ ${s.experts.join(', ')}</span></button>`,
+      )}
+      ${rest.length
+        ? html`<span class="more" title=${rest.map((s) => `${visibleText(s.token)} → ${s.experts.join(', ')}`).join('\n')}>+${rest.length} more shared</span>`
+        : nothing}
+    </div>`;
+  }
+
+  private renderPanel(panel: ExpertPanel, view: TokensView) {
+    const label = `Expert ${panel.expert}`;
+    const drift = panel.entered.length
+      ? html`<span class="drift" title=${`New in the top ${this.top} since step ${view.previousStep?.toLocaleString('en-US')}: ${panel.entered.map(visibleText).join(', ')}`}
+          >+${panel.entered.length} new</span
+        >`
+      : nothing;
+    return html`<section part="panel" class="panel" data-expert=${panel.expert} aria-label=${label}>
+      <h3>${label}${drift}</h3>
+      <ol class="bars">${panel.bars.map((bar) => this.renderBar(bar, view))}</ol>
+    </section>`;
+  }
+
+  private renderBar(bar: TokenBar, view: TokensView) {
+    const shared = view.shared.get(bar.token);
+    const dimmed = this.focusToken !== undefined && this.focusToken !== bar.token;
+    const width = view.maxShare > 0 && Number.isFinite(bar.share) ? Math.max(0, Math.min(1, bar.share / view.maxShare)) * 100 : 0;
+    const title = `${JSON.stringify(bar.token)}: ${formatShare(bar.share)}${shared ? ` · also in experts ${shared.experts.join(', ')}` : ''}${bar.entered ? ' · new in the top list' : ''}`;
+    return html`<li
+      class="bar ${shared ? 'shared' : ''} ${shared && !shared.color ? 'uncoloured' : ''} ${dimmed ? 'dimmed' : ''}"
+      data-token=${bar.token}
+      title=${title}
+      style=${styleMap({ '--_token': shared?.color ?? null })}
+    >
+      <span class="token">${bar.entered ? html`<span class="entered" aria-label="new">▲</span>` : nothing}${this.renderToken(bar.token)}</span>
+      <span class="track"><span class="fill" style=${styleMap({ width: `${width}%` })}></span></span>
+      <span class="pct">${formatShare(bar.share)}</span>
+    </li>`;
+  }
+
+  private renderToken(token: string) {
+    if (token === '') return html`<span class="text"><span class="ws">∅</span></span>`;
+    return html`<span class="text">${visiblePieces(token).map((p) => (p.symbol ? html`<span class="ws">${p.text}</span>` : p.text))}</span>`;
+  }
+}
