@@ -237,7 +237,7 @@ function runModel(runIndex: number, seed: number, runId = `run-${runIndex}`, div
   const amplitude = 6 + 4 * heightSpread + r.between(0, 0.5);
   const alpha = r.between(0.3, 0.45);
   const t0 = r.between(60, 200);
-  return {
+  const model: Omit<RunModel, 'extras'> = {
     seed: runSeed,
     floor,
     amplitude,
@@ -247,14 +247,15 @@ function runModel(runIndex: number, seed: number, runId = `run-${runIndex}`, div
     head1: r.between(0.05, 0.09),
     head2: r.between(0.11, 0.17),
     spikeChance: r.between(0.08, 0.2),
-    tokensPerBatch: 2048 * [16, 24, 32, 48][Math.floor(r.next() * 4)],
+    // Batches of 1–3M tokens, as large pretraining runs use, so the token milestones are reached within a demo.
+    tokensPerBatch: 4096 * [256, 384, 512, 768][Math.floor(r.next() * 4)],
     straggler: Math.floor(r.next() * GPU_COUNT),
     gpuBase: r.between(90, 97),
     cpuBase: [r.between(15, 35), r.between(15, 35)],
     divergeAt,
-    // Batches of 1–3M tokens, as large pretraining runs use, so the token milestones are reached within a demo.
-    extras: extrasModel(runId, 4096 * [256, 384, 512, 768][Math.floor(r.next() * 4)], (step) => floor + amplitude * Math.pow(1 + step / t0, -alpha), new KeyedRandom().reset(runSeed, Channel.Model, 0)),
   };
+  const trend = (step: number) => floor + amplitude * Math.pow(1 + step / t0, -alpha);
+  return { ...model, extras: extrasModel(runId, model.tokensPerBatch, trend, new KeyedRandom().reset(runSeed, Channel.Model, 0)) };
 }
 
 /** Where emitted points go: fixed series by slot, and rows with tags of their own. */

@@ -42,13 +42,6 @@ async function query<T>(sql: string, params: Record<string, string> = {}): Promi
 const GPU_RANKS = [0, 1, 2, 3, 4, 5, 6, 7];
 const hostOf = (rank: number) => `node-${Math.floor(rank / 4)}`;
 
-/** How many steps in [0, history) fall on a multiple of `every`, counted the slow, obvious way. */
-function multiples(history: number, every: number): number {
-  let n = 0;
-  for (let step = 0; step < history; step++) if (step % every === 0) n++;
-  return n;
-}
-
 /** Steps in [from, to) that are positive multiples of `every` (event rows are not written at step 0). */
 function positiveMultiples(from: number, to: number, every: number): number {
   let n = 0;

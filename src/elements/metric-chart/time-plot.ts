@@ -102,7 +102,15 @@ export class TimePlot {
         {
           // A log axis leaves its minor ticks unlabelled (null).
           ...axis((_u, ticks) => ticks.map((t) => (t == null ? '' : formatWithUnit(t, unit)))),
-          size: unit ? 72 : 56,
+          // As wide as the longest label ("5.25 batch/s"), so units never get clipped.
+          size: (u, values) => {
+            if (!values?.length) return 40;
+            u.ctx.save();
+            u.ctx.font = `${11 * devicePixelRatio}px ${theme.font}`;
+            const widest = Math.max(...values.map((v) => u.ctx.measureText(String(v ?? '')).width)) / devicePixelRatio;
+            u.ctx.restore();
+            return Math.ceil(widest) + 18;
+          },
           ...(BYTES.test(unit) && !options.logScale ? { incrs: BINARY_STEPS } : {}),
         },
       ],
