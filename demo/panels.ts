@@ -3,7 +3,7 @@
  * the 26 items of their list (docs/data-contract.md numbers them) on a tab.
  * Each panel is nothing but trainwatch tags, as a wiki page would write them.
  */
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 
 export interface View {
   /** Runs picked in the run picker. */
@@ -28,10 +28,10 @@ const loss = (v: View, heading: string, run: string, metric: string, wide = fals
   html`<loss-chart class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
 
 const series = (v: View, heading: string, metric: string, extra: { stat?: string; groupBy?: string; run?: string; wide?: boolean } = {}) =>
-  html`<metric-chart class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? ''} group-by=${extra.groupBy ?? 'metric'}></metric-chart>`;
+  html`<metric-chart class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? nothing} group-by=${extra.groupBy ?? nothing}></metric-chart>`;
 
 const number = (v: View, label: string, metric: string, extra: { thresholds?: string; direction?: string; aggregate?: string; unit?: string } = {}) =>
-  html`<big-number label=${label} run=${v.focus} metric=${metric} thresholds=${extra.thresholds ?? ''} direction=${extra.direction ?? 'higher-is-better'} aggregate=${extra.aggregate ?? 'last'} unit=${extra.unit ?? ''}></big-number>`;
+  html`<big-number label=${label} run=${v.focus} metric=${metric} thresholds=${extra.thresholds ?? nothing} direction=${extra.direction ?? nothing} aggregate=${extra.aggregate ?? nothing} unit=${extra.unit ?? nothing}></big-number>`;
 
 export const TABS: Tab[] = [
   {
@@ -77,7 +77,7 @@ export const TABS: Tab[] = [
     label: 'Checkpoints',
     render: (v) => html`
       <div class="numbers wide">
-        ${number(v, 'Checkpoints saved', 'checkpoint.saved', { aggregate: 'count', unit: ' ' })} ${number(v, 'Latest checkpoint size', 'checkpoint.saved')}
+        ${number(v, 'Checkpoints saved', 'checkpoint.saved', { aggregate: 'count' })} ${number(v, 'Latest checkpoint size', 'checkpoint.saved')}
         ${number(v, 'Latest MMLU', 'checkpoint.eval.mmlu', { thresholds: '0.4,0.6' })} ${number(v, 'Latest GSM8K', 'checkpoint.eval.gsm8k', { thresholds: '0.2,0.4' })}
       </div>
       <checkpoint-table class="wide" heading=${`${v.focus} · checkpoints, benchmarks and hosting`} run=${v.focus}></checkpoint-table>
