@@ -11,6 +11,7 @@ import { RowsController } from '../../store/rows-controller.js';
 import { changeOver, DIRECTIONS, formatBig, parseThresholds, sparkPath, thresholdLevel, type Direction, type Level } from './big-number.format.js';
 import { AGGREGATES, bigNumberQuery, readBigNumberRow, SPARK_BUCKETS, type Aggregate, type BigNumberRow } from './big-number.queries.js';
 import { bigNumberStyles } from './big-number.styles.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 const SPARK_HEIGHT = 24;
 
@@ -96,7 +97,8 @@ export class BigNumber extends TrainwatchElement {
     return { source: this.sourceConfig(), queries };
   });
 
-  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ages and staleness move with the clock, not only with polls. */
+  private readonly clock = new ClockController(this);
 
   constructor() {
     super();
@@ -118,19 +120,7 @@ export class BigNumber extends TrainwatchElement {
 
   /** True while this element holds a timer or subscription (for teardown checks). */
   get holdsResources(): boolean {
-    return this.ageTimer !== undefined || this.data.store !== undefined;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The data age and staleness move with the clock, not with the data.
-    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.ageTimer);
-    this.ageTimer = undefined;
+    return this.clock.running || this.data.store !== undefined;
   }
 
   protected override willUpdate(): void {

@@ -9,6 +9,7 @@ import { RowsController } from '../../store/rows-controller.js';
 import { checkpointColumns, parseList, sortCheckpoints, TEXT_COLUMNS, type SortDirection } from './checkpoint-table.columns.js';
 import { checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointStats } from './checkpoint-table.queries.js';
 import { checkpointTableStyles } from './checkpoint-table.styles.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 export interface CheckpointSelectDetail {
   run: string;
@@ -102,7 +103,8 @@ export class CheckpointTable extends TrainwatchElement {
     return { source: this.sourceConfig(), queries };
   });
 
-  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ages and staleness move with the clock, not only with polls. */
+  private readonly clock = new ClockController(this);
   private read: { rows: unknown; result: ReturnType<typeof readCheckpoints> } | undefined;
 
   constructor() {
@@ -133,21 +135,9 @@ export class CheckpointTable extends TrainwatchElement {
     return this.read.result;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // "latest 4m ago" has to move between polls.
-    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.ageTimer);
-    this.ageTimer = undefined;
-  }
-
   /** True while this element holds a timer or subscription (for teardown checks). */
   get holdsResources(): boolean {
-    return this.ageTimer !== undefined || this.data.store !== undefined;
+    return this.clock.running || this.data.store !== undefined;
   }
 
   /** Sorts by a column; the same column again reverses the order. */

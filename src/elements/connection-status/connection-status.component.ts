@@ -3,6 +3,7 @@ import { formatAge } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { liveStores } from '../../store/registry.js';
 import type { TelemetryStore } from '../../store/store.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 export type ConnectionLevel = 'ok' | 'degraded' | 'down' | 'idle';
 
@@ -96,27 +97,16 @@ export class ConnectionStatus extends LitElement {
   declare compact: boolean;
   declare theme: 'light' | 'dark' | undefined;
 
-  private timer: ReturnType<typeof setInterval> | undefined;
-
   constructor() {
     super();
+    // The light and age move with the clock, not only with polls.
+    new ClockController(this);
     this.compact = false;
   }
 
   /** The light and sentence as rendered. */
   get summary(): ConnectionSummary {
     return summarize(liveStores());
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.timer = setInterval(() => this.requestUpdate(), 1000);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   protected override render() {

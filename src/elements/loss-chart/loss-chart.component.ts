@@ -1,17 +1,17 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatCount, formatStep, formatValue } from '../../chart/format.js';
 import { LineChart, type LineSpec } from '../../chart/line-chart.js';
 import type { LineSource, XAxisMode } from '../../chart/series-data.js';
+import { chartStyles } from '../../chart/chart.styles.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { debiasedEma } from '../../decimate/ema.js';
-import { pageSource } from '../../store/registry.js';
 import { SeriesController } from '../../store/series-controller.js';
 import type { DetailView, SeriesBuffer } from '../../store/series.js';
-import { lossChartStyles } from './loss-chart.styles.js';
-
 import { parseList } from '../../internal/list.js';
-import type { DataState, DataStateDetail } from '../../internal/trainwatch-element.js';
+import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
+import { lossChartStyles } from './loss-chart.styles.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 export { parseList, type DataState, type DataStateDetail };
 
@@ -59,59 +59,38 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @cssprop --trainwatch-radius - Card corner radius.
  * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
  */
-export class LossChart extends LitElement {
-  static override styles = [themeStyles, uplotStyles, lossChartStyles];
+export class LossChart extends TrainwatchElement {
+  static override styles = [themeStyles, uplotStyles, chartStyles, lossChartStyles];
 
   static override properties = {
+    ...TrainwatchElement.properties,
     run: { type: String, reflect: true },
     metric: { type: String, reflect: true },
-    src: { type: String },
-    user: { type: String },
-    password: { type: String },
-    table: { type: String },
     xAxis: { type: String, attribute: 'x-axis', reflect: true },
     smoothing: { type: Number, reflect: true },
     logScale: { type: Boolean, attribute: 'log-scale', reflect: true },
-    pollInterval: { type: Number, attribute: 'poll-interval' },
     heading: { type: String },
     markSteps: { type: String, attribute: 'mark-steps' },
-    theme: { type: String, reflect: true },
   };
 
   declare run: string;
   declare metric: string;
-  declare src: string | undefined;
-  declare user: string | undefined;
-  declare password: string | undefined;
-  declare table: string | undefined;
   declare xAxis: XAxisMode;
   declare smoothing: number;
   declare logScale: boolean;
-  declare pollInterval: number | undefined;
   declare heading: string | undefined;
   /** Comma-separated steps marked by dashed vertical lines, e.g. a checkpoint picked in a <checkpoint-table>. */
   declare markSteps: string | undefined;
-  declare theme: 'light' | 'dark' | undefined;
-
-  /** Data state as rendered; also announced by the `trainwatch-state` event. */
-  state: DataState = 'loading';
-  stateMessage = '';
 
   private readonly data = new SeriesController(this, () => ({
-    source: {
-      ...pageSource(),
-      ...(this.src ? { url: this.src } : {}),
-      ...(this.user !== undefined ? { user: this.user } : {}),
-      ...(this.password !== undefined ? { password: this.password } : {}),
-      ...(this.table ? { table: this.table } : {}),
-      ...(this.pollInterval ? { pollInterval: this.pollInterval } : {}),
-    },
+    source: this.sourceConfig(),
     keys: this.configError() ? [] : this.runs.flatMap((run) => this.metrics.map((metric) => ({ run, metric }))),
   }), () => this.plotWidth());
 
   private chart: LineChart | undefined;
   private resizeObserver: ResizeObserver | undefined;
-  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ages and staleness move with the clock, not only with polls. */
+  private readonly clock = new ClockController(this);
   private hiddenLines = new Set<string>();
   private drawnVersions = '';
   /** Visible x range after a drag, in the x axis' units; undefined shows everything. */
@@ -147,15 +126,11 @@ export class LossChart extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Data age ("last point 4 s ago") has to move even when no data arrives.
-    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
     if (this.hasUpdated) this.observeSize();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearInterval(this.ageTimer);
-    this.ageTimer = undefined;
     this.resizeObserver?.disconnect();
     this.resizeObserver = undefined;
     this.chart?.destroy();
@@ -164,7 +139,7 @@ export class LossChart extends LitElement {
 
   /** True while this element holds a timer, observer or subscription (for teardown checks). */
   get holdsResources(): boolean {
-    return this.ageTimer !== undefined || this.resizeObserver !== undefined || this.data.store !== undefined;
+    return this.clock.running || this.resizeObserver !== undefined || this.data.store !== undefined;
   }
 
   protected override willUpdate(): void {
@@ -358,10 +333,7 @@ export class LossChart extends LitElement {
 
   private announceState() {
     const { state, message } = this.computeState(this.data.series);
-    if (state === this.state && message === this.stateMessage) return;
-    this.state = state;
-    this.stateMessage = message;
-    this.dispatchEvent(new CustomEvent<DataStateDetail>('trainwatch-state', { detail: { state, message }, bubbles: true, composed: true }));
+    this.announce(state, message);
   }
 
   private toggleLine(id: string) {

@@ -1,5 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { formatAge, formatDuration, formatWithUnit } from '../../chart/format.js';
+import { chartStyles } from '../../chart/chart.styles.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { parseWindow } from '../../internal/time-window.js';
@@ -11,6 +12,7 @@ import { MAX_PATTERNS, metricChartQuery, parseGroupBy, parseList, parseStats, ty
 import { metricChartStyles } from './metric-chart.styles.js';
 import { renderTooltip, type Cursor } from './metric-chart.tooltip.js';
 import { TimePlot } from './time-plot.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 /** What the attributes say, read once per update; `error` when one of them is invalid. */
 interface Config {
@@ -68,7 +70,7 @@ export function bucketsFor(width: number): number {
  * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
  */
 export class MetricChart extends TrainwatchElement {
-  static override styles = [themeStyles, uplotStyles, cardStyles, metricChartStyles];
+  static override styles = [themeStyles, uplotStyles, cardStyles, chartStyles, metricChartStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -101,7 +103,8 @@ export class MetricChart extends TrainwatchElement {
   private config: Config = { runs: [], patterns: [], windowSeconds: 0, stats: [], groupBy: 'metric' };
   private plot: TimePlot | undefined;
   private resizeObserver: ResizeObserver | undefined;
-  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ages and staleness move with the clock, not only with polls. */
+  private readonly clock = new ClockController(this);
   private plotWidth = 0;
   private hiddenLines = new Set<string>();
   private cursor: Cursor | undefined;
@@ -146,20 +149,16 @@ export class MetricChart extends TrainwatchElement {
 
   /** True while this element holds a timer, observer or subscription (for teardown checks). */
   get holdsResources(): boolean {
-    return this.ageTimer !== undefined || this.resizeObserver !== undefined || this.data.store !== undefined;
+    return this.clock.running || this.resizeObserver !== undefined || this.data.store !== undefined;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // The data age has to move even when no data arrives.
-    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
     if (this.hasUpdated) this.observeSize();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearInterval(this.ageTimer);
-    this.ageTimer = undefined;
     this.resizeObserver?.disconnect();
     this.resizeObserver = undefined;
     this.plot?.destroy();

@@ -10,95 +10,14 @@ export const metricChartStyles = css`
   header {
     margin-bottom: 2px;
   }
-  .meta.stale {
-    color: var(--_error);
-  }
-  .note {
-    font-size: 11px;
-    color: var(--_muted);
-    margin: 0 0 4px;
-    font-variant-numeric: tabular-nums;
-  }
-  .banner {
-    font-size: 12px;
-    color: var(--_error);
-    margin: 0 0 4px;
-  }
-  .plot {
-    position: relative;
-    height: var(--trainwatch-plot-height, 240px);
-  }
-  .overlay {
-    position: absolute;
-    inset: 0;
-    display: flex;
-    align-items: center;
-    justify-content: center;
-    text-align: center;
-    padding: 16px;
-    font-size: 13px;
-    color: var(--_muted);
-  }
-  .overlay.error {
-    color: var(--_error);
-  }
   .tooltip {
-    position: absolute;
-    z-index: 2;
-    pointer-events: none;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: 6px;
-    padding: 6px 8px;
-    font-size: 12px;
-    box-shadow: 0 2px 8px rgba(0, 0, 0, 0.15);
-    white-space: nowrap;
     font-variant-numeric: tabular-nums;
-  }
-  .tip-x {
-    color: var(--_muted);
-    margin-bottom: 2px;
   }
   .swatch {
-    display: inline-block;
     flex: none;
-    width: 10px;
-    height: 3px;
-    margin-right: 6px;
-    vertical-align: middle;
-    border-radius: 2px;
   }
   .legend {
-    list-style: none;
-    display: flex;
-    flex-wrap: wrap;
-    gap: 2px 14px;
-    margin: 6px 0 0;
-    padding: 0;
-    font-size: 12px;
     max-height: 7.5em;
     overflow-y: auto;
-  }
-  .legend button {
-    font: inherit;
-    color: inherit;
-    background: none;
-    border: 0;
-    padding: 2px 0;
-    cursor: pointer;
-    display: inline-flex;
-    align-items: center;
-  }
-  .legend button[aria-pressed='false'] {
-    opacity: 0.4;
-  }
-  .legend button:focus-visible {
-    outline: 2px solid var(--_muted);
-    outline-offset: 2px;
-  }
-  .legend .value {
-    margin-left: 6px;
-    font-variant-numeric: tabular-nums;
-    color: var(--_muted);
   }
 `;

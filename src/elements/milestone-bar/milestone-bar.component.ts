@@ -10,6 +10,7 @@ import { RowsController } from '../../store/rows-controller.js';
 import { milestones, parseTargets, rateOf, type Milestone, type Target } from './milestone-bar.model.js';
 import { milestonesQuery, readMilestones, type MilestoneData } from './milestone-bar.queries.js';
 import { milestoneBarStyles } from './milestone-bar.styles.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 type Config = { targets: Target[]; windowSeconds: number } | { error: string };
 
@@ -74,7 +75,8 @@ export class MilestoneBar extends TrainwatchElement {
     return { source: this.sourceConfig(), queries };
   });
 
-  private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ages and staleness move with the clock, not only with polls. */
+  private readonly clock = new ClockController(this);
 
   constructor() {
     super();
@@ -97,21 +99,9 @@ export class MilestoneBar extends TrainwatchElement {
     return data && !('error' in config) ? milestones(config.targets, data) : [];
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The data age has to move between polls.
-    this.ageTimer = setInterval(() => this.requestUpdate(), 1000);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.ageTimer);
-    this.ageTimer = undefined;
-  }
-
   /** True while this element holds a timer or subscription (for teardown checks). */
   get holdsResources(): boolean {
-    return this.ageTimer !== undefined || this.data.store !== undefined;
+    return this.clock.running || this.data.store !== undefined;
   }
 
   protected override willUpdate(): void {

@@ -8,6 +8,7 @@ import { RowsController } from '../../store/rows-controller.js';
 import { parseList } from '../../internal/list.js';
 import { runsQuery } from './run-picker.queries.js';
 import { runPickerStyles } from './run-picker.styles.js';
+import { ClockController } from '../../internal/clock-controller.js';
 
 export type RunStatus = 'live' | 'stale' | 'finished' | 'failed';
 
@@ -68,10 +69,10 @@ export class RunPicker extends TrainwatchElement {
     queries: { runs: runsQuery(this.statusMetric, Math.min(1000, Math.max(1, Math.floor(this.limit) || 50))) },
   }));
 
-  private clock: ReturnType<typeof setInterval> | undefined;
-
   constructor() {
     super();
+    // Ages and live/stale move with the clock, not only with polls.
+    new ClockController(this, 5000);
     this.defaultCount = 2;
     this.statusMetric = 'run.status';
     this.staleAfter = 60;
@@ -93,18 +94,6 @@ export class RunPicker extends TrainwatchElement {
         reported === 'finished' || reported === 'failed' ? reported : now - lastMs <= this.staleAfter * 1000 ? 'live' : 'stale';
       return { run: String(row.run), status, reason: String(row.reason ?? ''), firstMs: toNumber(row.first_ms), lastMs, lastStep: toNumber(row.last_step) };
     });
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // Ages and live/stale move with the clock, not only with polls.
-    this.clock = setInterval(() => this.requestUpdate(), 5000);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.clock);
-    this.clock = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
