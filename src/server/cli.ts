@@ -25,6 +25,16 @@ Usage:
       ClickHouse): --history steps of backfill, then live at --rate steps/s
       until interrupted.
 
+  trainwatch relay [--clickhouse URL | --embedded] [--port 8787] [--host 127.0.0.1]
+                   [--poll-interval SECONDS] [--allow-origin ORIGIN]... [--token TOKEN]
+                   [--max-clients 5000] [--queries FILE.json]
+      One poller for many viewers: reads ClickHouse and pushes to every page
+      over Server-Sent Events (/stream), with /runs, /metrics/{run},
+      /checkpoints/{run} and /healthz. Settings also come from the
+      environment: CH_HOST, CH_PORT, CH_DATABASE, CH_USER, CH_PASSWORD,
+      POLL_INTERVAL_SEC, RELAY_TOKEN (flags win). --embedded starts the
+      embedded ClickHouse instead. Elements use it with src="relay+http://…".
+
   trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 2] [--finished 1] [--failed 1]
                   [--history 20000] [--data DIR]
       Embedded ClickHouse + simulator + the demo dashboard; prints its URL.
@@ -113,6 +123,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'simulate':
         await simulateCommand(rest);
         return 0;
+      case 'relay': {
+        const { relayCommand } = await import('./relay/relay-cli.js');
+        await relayCommand(rest);
+        return 0;
+      }
       case 'demo': {
         const { demo } = await import('./demo.js');
         await demo(rest);

@@ -24,6 +24,31 @@ export interface ClickHouseSourceOptions {
   password?: string;
   /** Table holding the telemetry (database-qualified). */
   table?: string;
+  /** How requests reach ClickHouse; default: @clickhouse/client-web. The relay passes the Node client. */
+  connect?: (options: ClickHouseSourceOptions) => ClickHouseConnection;
+}
+
+/** What the source needs of a ClickHouse client: a query's raw answer, and closing. */
+export interface ClickHouseConnection {
+  /** Runs `query` (which names its FORMAT) with bound parameters; the whole answer as bytes. */
+  exec(query: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+function webConnection(options: ClickHouseSourceOptions): ClickHouseConnection {
+  const client: ClickHouseClient = createClient({
+    url: options.url,
+    username: options.user ?? 'default',
+    password: options.password ?? '',
+    request_timeout: 30_000,
+  });
+  return {
+    async exec(query, params, signal) {
+      const { stream } = await client.exec({ query, query_params: params, abort_signal: signal });
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    },
+    close: () => client.close(),
+  };
 }
 
 const DEFAULT_TABLE = 'training_observability.metric_points';
@@ -83,7 +108,7 @@ SELECT toUInt16(${i}), toUInt8(${Kind.ViewMeta}), if(e.3 = 0, -1, e.2), toInt64(
 export class ClickHouseSource implements TelemetrySource {
   readonly id: string;
   readonly label: string;
-  private readonly client: ClickHouseClient;
+  private readonly connection: ClickHouseConnection;
   private readonly table: string;
 
   constructor(options: ClickHouseSourceOptions) {
@@ -93,12 +118,7 @@ export class ClickHouseSource implements TelemetrySource {
     this.table = table;
     this.id = `clickhouse:${options.url}|${options.user ?? 'default'}|${table}`;
     this.label = `ClickHouse at ${options.url}`;
-    this.client = createClient({
-      url: options.url,
-      username: options.user ?? 'default',
-      password: options.password ?? '',
-      request_timeout: 30_000,
-    });
+    this.connection = (options.connect ?? webConnection)(options);
   }
 
   /** The SQL and parameters of one poll (exposed so tests and benchmarks can inspect what is sent). */
@@ -131,9 +151,7 @@ export class ClickHouseSource implements TelemetrySource {
     const result: FetchResult = { tails: new Map(), views: [] };
     if (!plan.tails.length && !plan.views.length) return result;
     const { query, params } = this.buildQuery(plan);
-    const { stream } = await this.client.exec({ query, query_params: params, abort_signal: signal });
-    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    const rows = decodePointRows(bytes);
+    const rows = decodePointRows(await this.connection.exec(query, params, signal));
     splitRows(rows, plan, result);
     return result;
   }
@@ -161,8 +179,7 @@ export class ClickHouseSource implements TelemetrySource {
     const out: QueryRow[][] = queries.map(() => []);
     if (!queries.length) return out;
     const { query, params } = this.buildRowsQuery(queries);
-    const { stream } = await this.client.exec({ query, query_params: params, abort_signal: signal });
-    const text = await new Response(stream).text();
+    const text = new TextDecoder().decode(await this.connection.exec(query, params, signal));
     // Rows of one branch keep their order; branches may interleave.
     for (const line of text.split('\n')) {
       if (!line) continue;
@@ -181,19 +198,15 @@ export class ClickHouseSource implements TelemetrySource {
 
   async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {
     if (runs.length === 0) return [];
-    const rs = await this.client.query({
-      query: `SELECT run_id, groupUniqArray(metric) AS metrics FROM ${this.table}
-              WHERE run_id IN {runs:Array(String)} GROUP BY run_id`,
-      format: 'JSONEachRow',
-      query_params: { runs },
-      abort_signal: signal,
-    });
-    const rows = await rs.json<{ run_id: string; metrics: string[] }>();
+    const query = `SELECT run_id, groupUniqArray(metric) AS metrics FROM ${this.table}
+              WHERE run_id IN {runs:Array(String)} GROUP BY run_id FORMAT JSONEachRow`;
+    const text = new TextDecoder().decode(await this.connection.exec(query, { runs }, signal));
+    const rows = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { run_id: string; metrics: string[] });
     return rows.map((r) => ({ run: r.run_id, metrics: [...r.metrics].sort() }));
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.connection.close();
   }
 }
 

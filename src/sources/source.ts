@@ -65,6 +65,11 @@ export interface FetchResult {
   tails: Map<string, SeriesChunk>;
   /** One chunk per view request, in request order. */
   views: ViewChunk[];
+  /**
+   * Series whose held points no longer continue what the source has (a relay
+   * that restarted): the store drops them and asks for a first view again.
+   */
+  resets?: Set<string>;
 }
 
 /** What exists for a run, used to explain an empty chart. */
@@ -104,6 +109,12 @@ export interface TelemetrySource {
   rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]>;
   /** Runs among `runs` that exist, with their metrics. */
   describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]>;
+  /**
+   * For sources that are pushed to (the relay): calls `changed` when new data
+   * arrived, so the store reads it at once instead of at its next tick.
+   * Returns the function that stops watching.
+   */
+  watch?(changed: () => void): () => void;
   close(): Promise<void>;
 }
 

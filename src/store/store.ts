@@ -13,6 +13,14 @@
 import { DetailView, SeriesBuffer } from './series.js';
 import { emptyChunk, queryId, seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
+/** The page's document where there is one: the relay runs this store in Node, without one. */
+interface PageVisibility {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+const page = (globalThis as { document?: PageVisibility }).document;
+
 export type SeriesListener = (series: SeriesBuffer) => void;
 
 /** The latest answer to a row query, as every subscriber of it sees it. */
@@ -46,6 +54,8 @@ export interface StoreOptions {
   columns?: number;
   /** Most raw tail points per series in one poll (default 20000); a longer backlog comes over several polls. */
   tailLimit?: number;
+  /** Called after every poll, answered or failed (the relay follows its ClickHouse's health with it). */
+  onPoll?: (health: StoreHealth) => void;
 }
 
 export interface SubscribeOptions {
@@ -91,6 +101,8 @@ export class TelemetryStore {
   private polling = false;
   private disposed = false;
   private readonly onDispose: () => void;
+  private readonly onPoll: (health: StoreHealth) => void;
+  private readonly unwatch: () => void;
   readonly health: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN };
 
   constructor(source: TelemetrySource, options: StoreOptions = {}, onDispose: () => void = () => {}) {
@@ -101,7 +113,9 @@ export class TelemetryStore {
     this.columns = options.columns ?? 2000;
     this.tailLimit = options.tailLimit ?? 20_000;
     this.onDispose = onDispose;
-    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.onVisibility);
+    this.onPoll = options.onPoll ?? (() => {});
+    this.unwatch = source.watch?.(() => this.schedule(0)) ?? (() => {});
+    page?.addEventListener('visibilitychange', this.onVisibility);
   }
 
   /** Subscribes to a series; returns the function that ends the subscription. */
@@ -221,7 +235,7 @@ export class TelemetryStore {
   }
 
   private readonly onVisibility = () => {
-    if (document.visibilityState === 'visible' && !this.isEmpty) this.schedule(0);
+    if (page?.visibilityState === 'visible' && !this.isEmpty) this.schedule(0);
   };
 
   private schedule(delay: number) {
@@ -245,7 +259,7 @@ export class TelemetryStore {
 
   private async poll() {
     if (this.disposed || this.isEmpty) return;
-    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') {
+    if (page?.visibilityState === 'hidden') {
       // Hidden tabs do not poll; visibilitychange resumes.
       this.health.nextPollAt = NaN;
       return;
@@ -292,6 +306,14 @@ export class TelemetryStore {
       const emptyRuns = new Set<string>();
       let backlog = false;
       firstViews.forEach((entry, i) => entry.buffer.loadView(result.views[i]));
+      for (const id of result.resets ?? []) {
+        const entry = this.entries.get(id);
+        if (!entry || viewing.has(entry)) continue;
+        // Asked for again from the start at the next poll, which comes at once.
+        entry.buffer.loaded = false;
+        viewing.add(entry);
+        this.pollAgain = true;
+      }
       details.forEach((detail, i) => detail.load(result.views[firstViews.length + i]));
       for (const entry of entries) {
         const { buffer } = entry;
@@ -311,6 +333,7 @@ export class TelemetryStore {
       this.notifyRows(rowEntries);
       // A backlog longer than one answer is fetched at once rather than a slice per interval.
       if (backlog) this.pollAgain = true;
+      this.onPoll(this.health);
       this.finishPoll(this.pollInterval);
     } catch (error) {
       if (this.disposed) return;
@@ -324,6 +347,7 @@ export class TelemetryStore {
       this.notifyRows(rowEntries);
       // Exponential backoff with full jitter, so many viewers do not retry in step.
       const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(this.health.failures, 10));
+      this.onPoll(this.health);
       this.finishPoll(this.pollInterval / 2 + Math.random() * ceiling);
     }
   }
@@ -358,7 +382,8 @@ export class TelemetryStore {
     this.timer = undefined;
     this.inflight?.abort();
     this.inflight = undefined;
-    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.onVisibility);
+    page?.removeEventListener('visibilitychange', this.onVisibility);
+    this.unwatch();
     this.onDispose();
     void this.source.close();
   }

@@ -7,7 +7,7 @@ import { TrainwatchElement, type DataState } from '../../internal/trainwatch-ele
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { checkpointColumns, parseList, sortCheckpoints, TEXT_COLUMNS, type SortDirection } from './checkpoint-table.columns.js';
-import { checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointStats } from './checkpoint-table.queries.js';
+import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointStats } from './checkpoint-table.queries.js';
 import { checkpointTableStyles } from './checkpoint-table.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
 
@@ -110,16 +110,8 @@ export class CheckpointTable extends TrainwatchElement {
   constructor() {
     super();
     this.run = '';
-    this.metric = 'checkpoint.saved';
-    this.evalMetric = 'checkpoint.eval.*';
-    this.hostedMetric = 'checkpoint.hosted';
-    this.hostedOnly = false;
-    this.limit = 100;
+    Object.assign(this, CHECKPOINT_DEFAULTS);
     this.lowerBetter = '';
-    this.pathField = 'path';
-    this.durationField = 'duration_s';
-    this.urlField = 'url';
-    this.whereField = 'where';
     this.sortKey = 'time';
     this.sortDirection = 'descending';
   }

@@ -24,6 +24,19 @@ export interface CheckpointQueryOptions {
   limit: number;
 }
 
+/** The data contract's names (docs/data-contract.md): the element's defaults, and the relay's /checkpoints. */
+export const CHECKPOINT_DEFAULTS: Omit<CheckpointQueryOptions, 'runs'> = {
+  metric: 'checkpoint.saved',
+  evalMetric: 'checkpoint.eval.*',
+  hostedMetric: 'checkpoint.hosted',
+  pathField: 'path',
+  durationField: 'duration_s',
+  urlField: 'url',
+  whereField: 'where',
+  hostedOnly: false,
+  limit: 100,
+};
+
 /*
  * Innermost: one row per (run, step, metric), the latest write winning (a
  * re-run evaluation replaces the earlier score). Middle: one row per

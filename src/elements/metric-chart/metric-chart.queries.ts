@@ -67,10 +67,10 @@ export function metricChartQuery(input: MetricChartQueryInput): RowQuery {
     by_host: input.groupBy === 'none' ? 0 : 1,
     across: input.across ? 1 : 0,
     limit: ROW_LIMIT,
+    patterns: input.patterns.map(globToLike),
   };
-  input.patterns.forEach((pattern, i) => (params[`p${i}`] = globToLike(pattern)));
-  const matches = input.patterns.map((_, i) => `metric LIKE {p${i}:String}`).join(' OR ') || 'false';
-  const where = `run_id IN {runs:Array(String)} AND (${matches}) AND isFinite(value)`;
+  // One SQL text whatever the number of patterns, so the relay can hold it by name.
+  const where = 'run_id IN {runs:Array(String)} AND arrayExists(p -> metric LIKE p, {patterns:Array(String)}) AND isFinite(value)';
   return {
     kind: 'metric-chart',
     params,

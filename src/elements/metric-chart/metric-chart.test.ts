@@ -187,7 +187,7 @@ describe('<metric-chart>', () => {
     const plain = await chartFor('r', 'x');
     expect(el.query!.sql).to.equal(plain.query!.sql);
     expect(el.query!.sql).not.to.contain('OR 1=1');
-    expect(el.query!.params.p0).to.equal(hostile);
+    expect(el.query!.params.patterns).to.deep.equal([hostile]);
     await waitFor(() => el.state === 'empty', 'the empty state');
     expect(el.stateMessage).to.contain(`Nothing matches "${hostile}" for run "r'); DROP TABLE`);
     expect(shadow(el).querySelector('.overlay')!.textContent).to.contain(hostile);

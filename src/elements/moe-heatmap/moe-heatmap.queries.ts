@@ -1,6 +1,6 @@
 /** The SQL `<moe-heatmap>` sends: attributes in, RowQuery out, every attribute a bound value. */
 import type { RowQuery } from '../../sources/source.js';
-import { loggedStepsQuery, STEP_FILTER, stepParams } from './step-picker.js';
+import { loggedStepsQuery, STEP_FILTER, stepParams } from './step-picker.queries.js';
 
 export interface HeatmapSelection {
   run: string;

@@ -1,6 +1,6 @@
 /** The SQL `<moe-tokens>` sends: attributes in, RowQuery out, every attribute a bound value. */
 import type { RowQuery } from '../../sources/source.js';
-import { loggedStepsQuery, STEP_FILTER, stepParams } from '../moe-heatmap/step-picker.js';
+import { loggedStepsQuery, STEP_FILTER, stepParams } from '../moe-heatmap/step-picker.queries.js';
 
 export interface TokensSelection {
   run: string;

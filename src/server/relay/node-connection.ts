@@ -1,0 +1,22 @@
+/** The ClickHouse connection of the relay: the official Node client (@clickhouse/client). */
+import { createClient } from '@clickhouse/client';
+import type { ClickHouseConnection, ClickHouseSourceOptions } from '../../sources/clickhouse-source.js';
+
+export function nodeConnection(options: ClickHouseSourceOptions): ClickHouseConnection {
+  const client = createClient({
+    url: options.url,
+    username: options.user ?? 'default',
+    password: options.password ?? '',
+    request_timeout: 30_000,
+  });
+  return {
+    async exec(query, params, signal) {
+      const { stream } = await client.exec({ query, query_params: params, abort_signal: signal });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    close: () => client.close(),
+  };
+}

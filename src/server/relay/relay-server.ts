@@ -1,0 +1,353 @@
+/**
+ * The trainwatch relay: the only thing that talks to ClickHouse, and pushes
+ * to every viewer over Server-Sent Events.
+ *
+ * Routes (all JSON but the stream; every error is `{ "error", "status" }`):
+ * - `GET /stream?sub=<JSON>` (or `?run=R&metric=M`…): snapshot, then deltas.
+ * - `GET /runs[?run=R…]`: runs with first/last report and status; with `run`,
+ *   only those, with their metrics.
+ * - `GET /metrics/{run}?metric=M&from=S&to=S&downsample=N`: points by step as
+ *   `{columns, rows}`, reduced to N columns (spikes kept) when longer.
+ * - `GET /checkpoints/{run}`: the run's checkpoints with scores and statistics.
+ * - `GET /healthz`: whether ClickHouse answers, viewers, queries, memory.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints } from '../../elements/checkpoint-table/checkpoint-table.queries.js';
+import { viewToAnswer, type MetricsAnswer, type RelayError, type RowsSubscription, type SeriesSubscription, type Subscription } from '../../relay/protocol.js';
+import { ClickHouseSource } from '../../sources/clickhouse-source.js';
+import type { QueryParam, ViewChunk } from '../../sources/source.js';
+import { queryCatalog } from './catalog.js';
+import { RelayHub, type HubOptions } from './hub.js';
+import { reduceChunk } from '../../sources/reduce.js';
+import { nodeConnection } from './node-connection.js';
+
+export interface RelayOptions extends Partial<HubOptions> {
+  /** ClickHouse HTTP URL. */
+  clickhouseUrl: string;
+  user?: string;
+  password?: string;
+  /** Database of metric_points (default training_observability). */
+  database?: string;
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Origins allowed to read the relay from a browser page (`*` for any). */
+  allowOrigins?: string[];
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>` (or `access_token=`). */
+  token?: string;
+  /** Most viewers connected at once (default 5000). */
+  maxClients?: number;
+  /** Extra row-query kinds: kind → SQL over {{table}}. */
+  queries?: Record<string, string>;
+}
+
+export interface RelayServer {
+  readonly url: string;
+  readonly hub: RelayHub;
+  close(): Promise<void>;
+}
+
+/** Limits on what one request may ask for. */
+export const LIMITS = {
+  urlBytes: 16_384,
+  series: 256,
+  rowQueries: 64,
+  paramText: 4096,
+  paramItems: 1000,
+  columns: 8192,
+  metricsPerRequest: 100,
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startRelay(options: RelayOptions): Promise<RelayServer> {
+  const database = options.database ?? 'training_observability';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`Invalid database name "${database}"`);
+  const source = new ClickHouseSource({ url: options.clickhouseUrl, user: options.user, password: options.password, table: `${database}.metric_points`, connect: nodeConnection });
+  const hub = new RelayHub(source, { pollInterval: 2000, ...options }, queryCatalog(options.queries));
+  const allow = new Set(options.allowOrigins ?? []);
+  const maxClients = options.maxClients ?? 5000;
+  const token = options.token ? Buffer.from(options.token) : undefined;
+  const cache = new AnswerCache(Math.max(250, hub.pollInterval / 2));
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 502;
+      const message = error instanceof HttpError ? error.message : `ClickHouse did not answer: ${firstLine(error)}`;
+      sendJson(res, status, { error: message, status } satisfies RelayError);
+    });
+  });
+  server.maxHeadersCount = 64;
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    cors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(res.hasHeader('Access-Control-Allow-Origin') ? 204 : 403).end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `Method ${req.method} is not allowed; the relay is read-only (GET).`);
+    if ((req.url ?? '').length > LIMITS.urlBytes) throw new HttpError(414, `The request URL is longer than ${LIMITS.urlBytes} bytes.`);
+    if (req.headers['content-length'] && req.headers['content-length'] !== '0') throw new HttpError(413, 'The relay takes no request bodies.');
+    const url = new URL(req.url ?? '/', 'http://relay');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz') return sendJson(res, 200, health());
+    authorize(req, url);
+    if (path === '/stream') return stream(req, res, url);
+    if (path === '/runs') return sendJson(res, 200, await runs(url));
+    const metrics = /^\/metrics\/([^/]+)$/.exec(path);
+    if (metrics) return sendJson(res, 200, await metricsOf(decodeSegment(metrics[1]), url));
+    const checkpoints = /^\/checkpoints\/([^/]+)$/.exec(path);
+    if (checkpoints) return sendJson(res, 200, await checkpointsOf(decodeSegment(checkpoints[1])));
+    throw new HttpError(404, `No route ${path}; the relay serves /stream, /runs, /metrics/{run}, /checkpoints/{run} and /healthz.`);
+  }
+
+  function cors(req: IncomingMessage, res: ServerResponse) {
+    const origin = req.headers.origin;
+    if (!origin || !(allow.has('*') || allow.has(origin))) return;
+    res.setHeader('Access-Control-Allow-Origin', allow.has('*') ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Last-Event-ID, Cache-Control');
+    res.setHeader('Access-Control-Max-Age', '600');
+  }
+
+  function authorize(req: IncomingMessage, url: URL) {
+    if (!token) return;
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('access_token') ?? '');
+    const bytes = Buffer.from(given);
+    if (bytes.length !== token.length || !timingSafeEqual(bytes, token)) {
+      throw new HttpError(401, given ? 'The bearer token is wrong.' : 'This relay needs a bearer token (Authorization: Bearer …).');
+    }
+  }
+
+  function health() {
+    const h = hub.health;
+    const memory = process.memoryUsage();
+    return {
+      status: hub.isStale ? 'stale' : 'ok',
+      epoch: hub.epoch,
+      clickhouse: { url: options.clickhouseUrl, lastSuccessAt: Number.isFinite(h.lastSuccessAt) ? h.lastSuccessAt : null, error: h.lastError ?? null },
+      viewers: hub.viewers.size,
+      series: hub.seriesCount,
+      rowQueries: hub.rowQueryCount,
+      polls: hub.polls,
+      queries: hub.requests,
+      evicted: hub.evicted,
+      pollInterval: hub.pollInterval,
+      memory: { rss: memory.rss, heapUsed: memory.heapUsed },
+    };
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, url: URL) {
+    if (hub.viewers.size >= maxClients) {
+      res.setHeader('Retry-After', '5');
+      throw new HttpError(503, `The relay already serves ${maxClients} viewers; try again later.`);
+    }
+    const sub = parseSubscription(url);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+    const lastEventId = header(req, 'last-event-id') ?? url.searchParams.get('lastEventId') ?? undefined;
+    hub.connect(res, sub, lastEventId);
+  }
+
+  async function runs(url: URL) {
+    const only = url.searchParams.getAll('run');
+    if (only.length > LIMITS.paramItems) throw new HttpError(400, `At most ${LIMITS.paramItems} runs per request.`);
+    if (only.length) {
+      const infos = await cache.get(`describe:${JSON.stringify(only)}`, (signal) => source.describeRuns(only, signal));
+      return { runs: infos.map((i) => ({ run_id: i.run, metrics: i.metrics })) };
+    }
+    const limit = intParam(url, 'limit', 1000, 1, 100_000);
+    const rows = await cache.get(`runs:${limit}`, (signal) => source.rows([hub.rowQuery({ kind: 'runs', params: { status: 'run.status', limit } })], signal));
+    return {
+      runs: rows[0].map((r) => ({ run_id: r.run, first_time: Number(r.first_ms), last_time: Number(r.last_ms), last_step: Number(r.last_step), status: r.status || null, reason: r.reason || null })),
+    };
+  }
+
+  async function knownRun(run: string): Promise<string[]> {
+    const [info] = await cache.get(`describe:${JSON.stringify([run])}`, (signal) => source.describeRuns([run], signal));
+    if (!info) throw new HttpError(404, `Run "${run.slice(0, 200)}" not found: no points for it in ${database}.metric_points.`);
+    return info.metrics;
+  }
+
+  async function metricsOf(run: string, url: URL): Promise<{ run: string; metrics: MetricsAnswer[] }> {
+    const known = await knownRun(run);
+    const asked = url.searchParams.getAll('metric');
+    const names = asked.length ? asked : known;
+    if (names.length > LIMITS.metricsPerRequest) throw new HttpError(400, `At most ${LIMITS.metricsPerRequest} metrics per request; name them with metric=.`);
+    const missing = names.filter((m) => !known.includes(m));
+    if (missing.length) throw new HttpError(404, `Run "${run.slice(0, 200)}" has no metric ${missing.map((m) => `"${m.slice(0, 200)}"`).join(', ')}.`);
+    const from = intParam(url, 'from', 0, 0, Number.MAX_SAFE_INTEGER);
+    const to = url.searchParams.has('to') ? intParam(url, 'to', 0, 0, Number.MAX_SAFE_INTEGER) : Infinity;
+    if (to < from) throw new HttpError(400, `to (${to}) is before from (${from}).`);
+    const columns = intParam(url, 'downsample', 2000, 1, LIMITS.columns);
+    // A range the relay holds raw is answered from memory; anything else asks ClickHouse once for all metrics.
+    const views = new Map<string, ViewChunk>();
+    const remote = names.filter((metric) => {
+      const buffer = hub.held(run, metric);
+      if (!buffer || !buffer.loaded || from <= buffer.reducedUntil || buffer.length === 0) return true;
+      const { steps } = buffer;
+      let lo = 0;
+      while (lo < steps.length && steps[lo] < from) lo++;
+      let hi = lo;
+      while (hi < steps.length && steps[hi] <= to) hi++;
+      views.set(metric, reduceChunk({ steps: steps.slice(lo, hi), times: buffer.times.slice(lo, hi), values: buffer.values.slice(lo, hi) }, columns));
+      return false;
+    });
+    if (remote.length) {
+      const plan = { tails: [], tailLimit: 1, views: remote.map((metric) => ({ run, metric, fromStep: from, toStep: to, columns })) };
+      const result = await cache.get(`view:${JSON.stringify(plan.views)}`, (signal) => source.fetch(plan, signal));
+      remote.forEach((metric, i) => views.set(metric, result.views[i]));
+    }
+    return { run, metrics: names.map((metric) => viewToAnswer(run, metric, views.get(metric)!)) };
+  }
+
+  async function checkpointsOf(run: string) {
+    await knownRun(run);
+    const query = checkpointsQuery({ ...CHECKPOINT_DEFAULTS, runs: [run], limit: 1000 });
+    const [rows] = await cache.get(`checkpoints:${run}`, (signal) => source.rows([query], signal));
+    const { checkpoints, stats } = readCheckpoints(rows);
+    return {
+      run,
+      checkpoints: checkpoints.map((c) => ({ ...c, scores: Object.fromEntries(c.scores) })),
+      stats: stats[0] ?? null,
+    };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    hub,
+    async close() {
+      hub.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await source.close();
+    },
+  };
+}
+
+/** `?sub=<JSON>` or, for curl and EventSource, `?run=R&metric=M` pairs (one run: every metric= of it). */
+export function parseSubscription(url: URL): Subscription {
+  const text = url.searchParams.get('sub');
+  let raw: unknown;
+  if (text !== null) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'sub must be JSON: {"series":[{"run":…,"metric":…}],"rows":[{"kind":…,"params":{…}}]}.');
+    }
+  } else {
+    const runs = url.searchParams.getAll('run');
+    const metrics = url.searchParams.getAll('metric');
+    if (!runs.length || !metrics.length) throw new HttpError(400, 'Say what to stream: ?run=R&metric=M (repeatable) or ?sub=<JSON>.');
+    raw = { series: runs.flatMap((run) => metrics.map((metric) => ({ run, metric }))) };
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'sub must be a JSON object.');
+  const { series = [], rows = [], have } = raw as Record<string, unknown>;
+  if (!Array.isArray(series) || !Array.isArray(rows)) throw new HttpError(400, 'sub.series and sub.rows must be arrays.');
+  if (series.length > LIMITS.series) throw new HttpError(413, `At most ${LIMITS.series} series per stream.`);
+  if (rows.length > LIMITS.rowQueries) throw new HttpError(413, `At most ${LIMITS.rowQueries} row queries per stream.`);
+  const sub: Subscription = {
+    series: series.map((s, i): SeriesSubscription => {
+      const { run, metric, columns } = (s ?? {}) as Record<string, unknown>;
+      if (typeof run !== 'string' || typeof metric !== 'string') throw new HttpError(400, `sub.series[${i}] needs a string run and metric.`);
+      if (run.length > LIMITS.paramText || metric.length > LIMITS.paramText) throw new HttpError(413, `sub.series[${i}]: run and metric are at most ${LIMITS.paramText} characters.`);
+      if (columns !== undefined && !(Number.isInteger(columns) && (columns as number) >= 1 && (columns as number) <= LIMITS.columns)) {
+        throw new HttpError(400, `sub.series[${i}].columns must be an integer from 1 to ${LIMITS.columns}.`);
+      }
+      return { run, metric, columns: columns as number | undefined };
+    }),
+    rows: rows.map((r, i): RowsSubscription => {
+      const { kind, params } = (r ?? {}) as Record<string, unknown>;
+      if (typeof kind !== 'string') throw new HttpError(400, `sub.rows[${i}] needs a string kind.`);
+      if (!params || typeof params !== 'object' || Array.isArray(params)) throw new HttpError(400, `sub.rows[${i}].params must be an object.`);
+      for (const [name, value] of Object.entries(params)) checkParam(`sub.rows[${i}].params.${name}`, value);
+      return { kind, params: params as Record<string, QueryParam> };
+    }),
+  };
+  if (have !== undefined) {
+    if (!Array.isArray(have) || !have.every((k) => typeof k === 'string')) throw new HttpError(400, 'sub.have must be an array of keys.');
+    sub.have = have as string[];
+  }
+  return sub;
+}
+
+function checkParam(where: string, value: unknown) {
+  const scalar = (v: unknown) => (typeof v === 'string' && v.length <= LIMITS.paramText) || (typeof v === 'number' && Number.isFinite(v));
+  if (scalar(value)) return;
+  if (Array.isArray(value) && value.length <= LIMITS.paramItems && value.every(scalar)) return;
+  throw new HttpError(400, `${where} must be a string (≤ ${LIMITS.paramText} characters), a finite number or a list of them (≤ ${LIMITS.paramItems}).`);
+}
+
+function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const text = url.searchParams.get(name);
+  if (text === null || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}; got "${text.slice(0, 40)}".`);
+  return n;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'The run id in the path is not valid percent-encoding.');
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+/**
+ * Answers of REST routes, shared by equal requests in flight and reused for a
+ * short while, so a hundred viewers opening a page ask ClickHouse once.
+ */
+class AnswerCache {
+  private readonly entries = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  constructor(private readonly ttl: number) {}
+
+  get<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttl) return hit.value as Promise<T>;
+    if (this.entries.size > 1000) this.entries.clear();
+    const value = load(AbortSignal.timeout(30_000));
+    this.entries.set(key, { at: now, value });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
