@@ -11,6 +11,14 @@ import { register } from 'tsx/esm/api';
 register();
 const { startClickHouseServer } = await import('./src/server/clickhouse-server.ts');
 const { chromiumLaunchOptions } = await import('./src/server/headless-chromium.ts');
+const { startRelay } = await import('./src/server/relay/relay-server.ts');
+
+/**
+ * TRAINWATCH_SOURCE=relay runs the element tests again with every element
+ * reading through a trainwatch relay (SOURCE_URL = relay+http://…) while the
+ * tests still write straight into ClickHouse: same tests, other transport.
+ */
+const viaRelay = process.env.TRAINWATCH_SOURCE === 'relay';
 const require = createRequire(import.meta.url);
 
 /** @clickhouse/client-web ships CommonJS; the dev server needs ESM, so bundle it once. */
@@ -84,6 +92,7 @@ async function startOutageProxy(target) {
 function embeddedClickHouse() {
   let server;
   let proxy;
+  let relay;
   return {
     name: 'embedded-clickhouse',
     async serverStart() {
@@ -95,8 +104,11 @@ function embeddedClickHouse() {
         ],
       });
       proxy = await startOutageProxy(server);
+      // Behind the outage proxy, so tests can take the relay's ClickHouse away.
+      if (viaRelay) relay = await startRelay({ clickhouseUrl: proxy.url, port: 0, pollInterval: 250, allowOrigins: ['*'] });
     },
     async serverStop() {
+      await relay?.close();
       await proxy?.down().catch(() => {});
       await server?.close();
     },
@@ -106,7 +118,12 @@ function embeddedClickHouse() {
     async serve(context) {
       if (context.path === '/__env.js') {
         return {
-          body: `export const CLICKHOUSE_URL = ${JSON.stringify(server.url)};\nexport const PROXY_URL = ${JSON.stringify(proxy.url)};`,
+          body: [
+            `export const CLICKHOUSE_URL = ${JSON.stringify(server.url)};`,
+            `export const PROXY_URL = ${JSON.stringify(proxy.url)};`,
+            `export const SOURCE_URL = ${JSON.stringify(relay ? `relay+${relay.url}` : server.url)};`,
+            `export const RELAY_URL = ${JSON.stringify(relay?.url ?? '')};`,
+          ].join('\n'),
           type: 'js',
         };
       }
@@ -123,7 +140,9 @@ function embeddedClickHouse() {
 }
 
 export default {
-  files: ['src/**/*.test.ts', 'test/browser/**/*.test.ts'],
+  files: viaRelay
+    ? ['src/elements/**/*.test.ts', 'test/browser/relay-source.test.ts']
+    : ['src/**/*.test.ts', 'test/browser/**/*.test.ts', '!test/browser/relay-source.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'production'] },
   concurrency: 1,
   testsFinishTimeout: 240_000,

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 /** Runs a command, streaming its output, and resolves with its exit code and text. */
-function run(command, args) {
+function run(command, args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...env } });
     let text = '';
     for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk) => {
@@ -42,13 +42,19 @@ passed += nodePass;
 failed += nodeFail;
 if (nodeResult.code !== 0 && nodeFail === 0) problems.push('node tests (exited without a count)');
 
-const browserResult = await run('npx', ['web-test-runner', '--static-logging']);
-// The runner colours its summary even when asked not to; read it without the escape codes.
-const plain = browserResult.text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-const counts = [...plain.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-passed += Number(counts?.[1] ?? 0);
-failed += Number(counts?.[2] ?? 0);
-if (browserResult.code !== 0 && Number(counts?.[2] ?? 0) === 0) problems.push('browser tests (exited without a failure count)');
+// Every browser test reading ClickHouse directly, then the element tests again through a relay.
+for (const [name, env] of [
+  ['browser tests', {}],
+  ['browser tests via the relay', { TRAINWATCH_SOURCE: 'relay' }],
+]) {
+  const browserResult = await run('npx', ['web-test-runner', '--static-logging'], env);
+  // The runner colours its summary even when asked not to; read it without the escape codes.
+  const plain = browserResult.text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  const counts = [...plain.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+  passed += Number(counts?.[1] ?? 0);
+  failed += Number(counts?.[2] ?? 0);
+  if (browserResult.code !== 0 && Number(counts?.[2] ?? 0) === 0) problems.push(`${name} (exited without a failure count)`);
+}
 
 if (problems.length) console.log(`\nfailed steps: ${problems.join(', ')}`);
 // A step that failed without counting tests (build, typecheck, a crash) still counts as a failure.

@@ -18,15 +18,18 @@ export class TrainwatchElement extends LitElement {
     src: { type: String },
     user: { type: String },
     password: { type: String },
+    token: { type: String },
     table: { type: String },
     pollInterval: { type: Number, attribute: 'poll-interval' },
     theme: { type: String, reflect: true },
   };
 
-  /** ClickHouse HTTP URL; default: the page's `configure()` source. */
+  /** ClickHouse HTTP URL, or a relay's as `relay+http(s)://…`; default: the page's `configure()` source. */
   declare src: string | undefined;
   declare user: string | undefined;
   declare password: string | undefined;
+  /** Bearer token of a relay that asks for one. */
+  declare token: string | undefined;
   /** Database-qualified table (default `training_observability.metric_points`). */
   declare table: string | undefined;
   declare pollInterval: number | undefined;
@@ -44,6 +47,7 @@ export class TrainwatchElement extends LitElement {
       ...(this.src ? { url: this.src } : {}),
       ...(this.user !== undefined ? { user: this.user } : {}),
       ...(this.password !== undefined ? { password: this.password } : {}),
+      ...(this.token !== undefined ? { token: this.token } : {}),
       ...(this.table ? { table: this.table } : {}),
       ...(this.pollInterval ? { pollInterval: this.pollInterval } : {}),
     };

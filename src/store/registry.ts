@@ -4,14 +4,17 @@
  * share series and requests.
  */
 import { ClickHouseSource } from '../sources/clickhouse-source.js';
+import { RELAY_PREFIX, RelaySource } from '../sources/relay-source.js';
 import type { TelemetrySource } from '../sources/source.js';
 import { TelemetryStore } from './store.js';
 
 export interface SourceConfig {
-  /** ClickHouse HTTP URL. */
+  /** ClickHouse HTTP URL, or a trainwatch relay's as `relay+http(s)://host:port`. */
   url: string;
   user?: string;
   password?: string;
+  /** Bearer token of a relay that asks for one. */
+  token?: string;
   /** Database-qualified table (default training_observability.metric_points). */
   table?: string;
   /** Poll interval in ms (default 2000). */
@@ -40,11 +43,11 @@ export function resetConfiguration(): void {
 export type SourceFactory = (config: SourceConfig) => TelemetrySource;
 
 /** Transports by URL prefix; anything unmatched is ClickHouse HTTP. */
-const transports: Array<[prefix: string, factory: SourceFactory]> = [];
+const transports: Array<[prefix: string, factory: SourceFactory]> = [[RELAY_PREFIX, (config) => new RelaySource(config)]];
 
 /**
  * Routes `src` URLs that start with `prefix` to another transport (Storybook's
- * fixtures use `fixture:`; the relay will use its own). Later registrations win.
+ * fixtures use `fixture:`; the relay `relay+`, built in). Later registrations win.
  */
 export function registerTransport(prefix: string, factory: SourceFactory): void {
   transports.unshift([prefix, factory]);
@@ -58,7 +61,7 @@ function makeSourceFor(config: SourceConfig): TelemetrySource {
 const stores = new Map<string, TelemetryStore>();
 
 function sourceKey(config: SourceConfig): string {
-  return JSON.stringify([config.url, config.user ?? '', config.password ?? '', config.table ?? '', config.pollInterval ?? 0, config.pointBudget ?? 0]);
+  return JSON.stringify([config.url, config.user ?? '', config.password ?? '', config.token ?? '', config.table ?? '', config.pollInterval ?? 0, config.pointBudget ?? 0]);
 }
 
 /** The shared store for a source configuration, created on first use. */

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { FixtureSource } from '../../sources/fixture-source.js';
 import { liveStores, registerTransport } from '../../store/registry.js';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
@@ -21,7 +21,7 @@ function recent(n: number, f: (i: number) => number, spacing = 1000, endAgo = 0)
 
 async function mount(attrs: Record<string, string>): Promise<BigNumber> {
   const el = document.createElement('big-number');
-  el.setAttribute('src', CLICKHOUSE_URL);
+  el.setAttribute('src', SOURCE_URL);
   el.setAttribute('theme', 'light');
   for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
   return fixture<BigNumber>(el);

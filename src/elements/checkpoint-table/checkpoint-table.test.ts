@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.js';
 import { PALETTE } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
@@ -45,7 +45,7 @@ async function fourCheckpoints(run: string): Promise<Saved[]> {
 }
 
 async function tableFor(run: string, extra: Partial<Record<string, string>> = {}) {
-  const el = await fixture<CheckpointTable>(html`<checkpoint-table src=${CLICKHOUSE_URL} run=${run} poll-interval="300"></checkpoint-table>`);
+  const el = await fixture<CheckpointTable>(html`<checkpoint-table src=${SOURCE_URL} run=${run} poll-interval="300"></checkpoint-table>`);
   for (const [name, value] of Object.entries(extra)) el.setAttribute(name, value!);
   return el;
 }
@@ -101,7 +101,7 @@ describe('<checkpoint-table>', () => {
     const run = uniqueRun('ck-loading');
     await fourCheckpoints(run);
     const el = document.createElement('checkpoint-table');
-    el.src = CLICKHOUSE_URL;
+    el.src = SOURCE_URL;
     el.run = run;
     document.body.append(el);
     try {

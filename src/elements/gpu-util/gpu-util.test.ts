@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
 import { GpuUtil } from './gpu-util.component.js';
@@ -73,7 +73,7 @@ async function mount(run: string, attrs: Record<string, string> = {}) {
   return fixture<GpuUtil>(html`
     <gpu-util
       style="width: 720px"
-      src=${attrs.src ?? CLICKHOUSE_URL}
+      src=${attrs.src ?? SOURCE_URL}
       run=${run}
       metric=${attrs.metric ?? 'sys.gpu.*.util_percent'}
       window=${attrs.window ?? '1h'}
@@ -124,7 +124,7 @@ describe('<gpu-util>', () => {
   });
 
   it('says what to do when no run is set', async () => {
-    const el = await fixture<GpuUtil>(html`<gpu-util src=${CLICKHOUSE_URL}></gpu-util>`);
+    const el = await fixture<GpuUtil>(html`<gpu-util src=${SOURCE_URL}></gpu-util>`);
     expect(shadow(el).querySelector('.overlay')!.textContent).to.contain('No run selected');
     expect(liveStores()).to.have.length(0);
   });
@@ -334,7 +334,7 @@ describe('<gpu-util>', () => {
     const run = uniqueRun('events');
     await insertSeries(run, fleet().slice(0, 1));
     const el = document.createElement('gpu-util');
-    el.src = CLICKHOUSE_URL;
+    el.src = SOURCE_URL;
     el.run = run;
     const states: string[] = [];
     el.addEventListener('trainwatch-state', (e) => states.push(e.detail.state));

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL, PROXY_URL } from 'trainwatch-test-env';
+import { CLICKHOUSE_URL, PROXY_URL, SOURCE_URL } from 'trainwatch-test-env';
 import { countRows, insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
 import { LossChart } from './loss-chart.component.js';
@@ -11,7 +11,7 @@ async function chartFor(run: string, attrs: Partial<Record<string, string>> = {}
   const el = await fixture<LossChart>(html`
     <loss-chart
       style="width: 640px"
-      src=${attrs.src ?? CLICKHOUSE_URL}
+      src=${attrs.src ?? SOURCE_URL}
       run=${run}
       metric=${attrs.metric ?? 'loss'}
       smoothing=${attrs.smoothing ?? '0'}
@@ -241,8 +241,8 @@ describe('<loss-chart>', () => {
     const run = uniqueRun('shared');
     await insertPoints(run, 'loss', ramp(5, () => 1));
     const wrap = await fixture<HTMLDivElement>(html`<div>
-      <loss-chart src=${CLICKHOUSE_URL} run=${run} poll-interval="300"></loss-chart>
-      <loss-chart src=${CLICKHOUSE_URL} run=${run} poll-interval="300"></loss-chart>
+      <loss-chart src=${SOURCE_URL} run=${run} poll-interval="300"></loss-chart>
+      <loss-chart src=${SOURCE_URL} run=${run} poll-interval="300"></loss-chart>
     </div>`);
     const [a, b] = wrap.querySelectorAll('loss-chart');
     await ready(a);
@@ -271,7 +271,7 @@ describe('<loss-chart>', () => {
     const run = uniqueRun('events');
     await insertPoints(run, 'loss', ramp(3, () => 1));
     const el = document.createElement('loss-chart');
-    el.src = CLICKHOUSE_URL;
+    el.src = SOURCE_URL;
     el.run = run;
     const fired = oneEvent(el, 'trainwatch-state');
     document.body.append(el);

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { countRows, insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { colorFor } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
@@ -15,7 +15,7 @@ async function chartFor(run: string, metric: string, attrs: Partial<Record<strin
   return fixture<MetricChart>(html`
     <metric-chart
       style="width: 640px"
-      src=${attrs.src ?? CLICKHOUSE_URL}
+      src=${attrs.src ?? SOURCE_URL}
       run=${run}
       metric=${metric}
       window=${attrs.window ?? 'all'}
@@ -312,7 +312,7 @@ describe('<metric-chart>', () => {
     await insertPoints(run, 'mhc.gain_min', minutes(3, () => 1));
     await insertPoints(run, 'mhc.gain_max', minutes(3, () => 2));
     const el = document.createElement('metric-chart');
-    el.src = CLICKHOUSE_URL;
+    el.src = SOURCE_URL;
     el.run = run;
     el.metric = 'mhc.gain_*';
     const fired = oneEvent(el, 'trainwatch-state');

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { formatDuration } from '../../chart/format.js';
 import { liveStores } from '../../store/registry.js';
@@ -31,7 +31,7 @@ function expectedRate(points: Point[], windowS: number): number {
 
 async function barFor(run: string, attrs: Partial<Record<string, string>> = {}) {
   return fixture<MilestoneBar>(html`<milestone-bar
-    src=${attrs.src ?? CLICKHOUSE_URL}
+    src=${attrs.src ?? SOURCE_URL}
     run=${run}
     targets=${attrs.targets ?? TARGETS}
     rate-window=${attrs.rateWindow ?? '10m'}
@@ -193,7 +193,7 @@ describe('<milestone-bar>', () => {
     const run = uniqueRun('ms-empty');
     await insertPoints(run, 'loss', [{ step: 1, value: 2 }]);
     const el = document.createElement('milestone-bar');
-    el.src = CLICKHOUSE_URL;
+    el.src = SOURCE_URL;
     el.run = run;
     document.body.append(el);
     try {

@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { uniqueRun, waitFor, writer } from '../../../test/browser/helpers.js';
 import { FixtureSource } from '../../sources/fixture-source.js';
 import { liveStores, registerTransport } from '../../store/registry.js';
@@ -46,7 +46,7 @@ const cellText = (v: number) => String(+v.toPrecision(3));
 async function heatmapFor(run: string, attrs: Record<string, string> = {}) {
   const wrap = await fixture<HTMLDivElement>(html`<div style="width: 700px"></div>`);
   const el = document.createElement('moe-heatmap');
-  for (const [name, value] of Object.entries({ src: CLICKHOUSE_URL, run, 'poll-interval': '300', ...attrs })) el.setAttribute(name, value);
+  for (const [name, value] of Object.entries({ src: SOURCE_URL, run, 'poll-interval': '300', ...attrs })) el.setAttribute(name, value);
   wrap.append(el);
   await el.updateComplete;
   return el;

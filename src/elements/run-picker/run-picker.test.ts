@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.js';
 import { colorFor } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
@@ -10,7 +10,7 @@ const badge = (el: RunPicker, run: string) =>
   [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('button[part="badge"]')].find((b) => b.querySelector('.name')!.textContent === run);
 
 async function picker(attrs = '') {
-  const el = await fixture<RunPicker>(html`<run-picker src=${CLICKHOUSE_URL} limit="1000" poll-interval="300"></run-picker>`);
+  const el = await fixture<RunPicker>(html`<run-picker src=${SOURCE_URL} limit="1000" poll-interval="300"></run-picker>`);
   if (attrs) el.setAttribute('selected', attrs);
   return el;
 }
@@ -46,7 +46,7 @@ describe('<run-picker>', () => {
   it('selects the newest runs by default and toggles a run with a click or the keyboard, announcing the selection', async () => {
     const run = uniqueRun('picker-default');
     await insertPoints(run, 'loss', [{ step: 1, value: 1, time: Date.now() + 86_400_000 }]);
-    const el = await fixture<RunPicker>(html`<run-picker src=${CLICKHOUSE_URL} default-count="1" poll-interval="300"></run-picker>`);
+    const el = await fixture<RunPicker>(html`<run-picker src=${SOURCE_URL} default-count="1" poll-interval="300"></run-picker>`);
     const first = oneEvent(el, 'trainwatch-runs-change');
     expect((await first).detail.runs).to.deep.equal([run]);
     expect(el.getAttribute('selected')).to.equal(run);

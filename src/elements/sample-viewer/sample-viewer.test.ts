@@ -1,5 +1,5 @@
 import { expect, fixture, fixtureCleanup } from '@open-wc/testing';
-import { CLICKHOUSE_URL } from 'trainwatch-test-env';
+import { SOURCE_URL } from 'trainwatch-test-env';
 import { FixtureSource } from '../../sources/fixture-source.js';
 import { liveStores, registerTransport } from '../../store/registry.js';
 import { uniqueRun, waitFor, writer } from '../../../test/browser/helpers.js';
@@ -41,7 +41,7 @@ const sample = (step: number, i: number, extra: Record<string, unknown> = {}): S
 
 async function mount(attrs: Record<string, string>): Promise<SampleViewer> {
   const el = document.createElement('sample-viewer');
-  el.setAttribute('src', CLICKHOUSE_URL);
+  el.setAttribute('src', SOURCE_URL);
   el.setAttribute('theme', 'light');
   el.setAttribute('poll-interval', '300');
   for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);

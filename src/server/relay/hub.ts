@@ -29,6 +29,8 @@ export interface HubOptions {
   maxQueueBytes?: number;
   /** How long a new viewer waits for its series before getting what is ready, ms (default 10000). */
   startTimeout?: number;
+  /** How long a series or query nobody watches stays polled, so a reconnecting viewer resumes instead of reloading, ms (default 15000). */
+  linger?: number;
 }
 
 /** What a viewer's connection must offer (a ServerResponse does). */
@@ -50,6 +52,7 @@ interface SeriesState {
   sentUntil: number;
   viewers: Set<Viewer>;
   snapshots: Map<number, { version: number; bytes: Uint8Array }>;
+  lingering?: ReturnType<typeof setTimeout>;
 }
 
 interface RowsState {
@@ -60,6 +63,7 @@ interface RowsState {
   text?: string;
   viewers: Set<Viewer>;
   problem?: string;
+  lingering?: ReturnType<typeof setTimeout>;
 }
 
 interface LogEntry {
@@ -112,7 +116,7 @@ export class RelayHub {
     options: HubOptions,
     private readonly catalog: ReadonlyMap<string, string>,
   ) {
-    this.options = { pointBudget: 20_000, logSize: 20_000, heartbeat: 15_000, stallTimeout: 3000, maxQueueBytes: 4 << 20, startTimeout: 10_000, ...options };
+    this.options = { pointBudget: 20_000, logSize: 20_000, heartbeat: 15_000, stallTimeout: 3000, maxQueueBytes: 4 << 20, startTimeout: 10_000, linger: 15_000, ...options };
     this.pollInterval = options.pollInterval;
     this.statusBytes = this.statusEvent(this.lastHealth);
     this.timers.push(setInterval(() => this.sweep(), 250));
@@ -222,18 +226,23 @@ export class RelayHub {
     this.viewers.delete(viewer);
     for (const state of viewer.series) {
       state.viewers.delete(viewer);
-      if (state.viewers.size === 0) {
-        this.series.delete(state.key);
-        state.unsubscribe();
-      }
+      if (state.viewers.size === 0) this.linger(state, this.series);
     }
     for (const state of viewer.rows) {
       state.viewers.delete(viewer);
-      if (state.viewers.size === 0) {
-        this.rowStates.delete(state.key);
-        state.unsubscribe();
-      }
+      if (state.viewers.size === 0) this.linger(state, this.rowStates);
     }
+  }
+
+  /** Keeps an unwatched series or query for a while: a viewer that resubscribes resumes rather than reloads. */
+  private linger<S extends SeriesState | RowsState>(state: S, from: Map<string, S>) {
+    clearTimeout(state.lingering);
+    const drop = () => {
+      if (state.viewers.size || from.get(state.key) !== state) return;
+      from.delete(state.key);
+      state.unsubscribe();
+    };
+    state.lingering = setTimeout(drop, this.options.linger);
   }
 
   close(): void {
@@ -242,12 +251,21 @@ export class RelayHub {
       this.disconnect(viewer);
       viewer.socket.destroy();
     }
+    for (const state of [...this.series.values(), ...this.rowStates.values()]) {
+      clearTimeout(state.lingering);
+      state.unsubscribe();
+    }
+    this.series.clear();
+    this.rowStates.clear();
   }
 
   private seriesState(sub: SeriesSubscription): SeriesState {
     const key = seriesKey(sub);
     let state = this.series.get(key);
-    if (state) return state;
+    if (state) {
+      clearTimeout(state.lingering);
+      return state;
+    }
     const created: SeriesState = { key, sub, unsubscribe: () => {}, loadedAt: 0, sentUntil: -1, viewers: new Set(), snapshots: new Map() };
     state = created;
     this.series.set(key, created);
@@ -258,7 +276,10 @@ export class RelayHub {
   private rowsState(sub: RowsSubscription): RowsState {
     const key = rowsKey(sub);
     let state = this.rowStates.get(key);
-    if (state) return state;
+    if (state) {
+      clearTimeout(state.lingering);
+      return state;
+    }
     const created: RowsState = { key, unsubscribe: () => {}, changedAt: 0, viewers: new Set() };
     this.rowStates.set(key, created);
     try {

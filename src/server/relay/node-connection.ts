@@ -1,5 +1,5 @@
 /** The ClickHouse connection of the relay: the official Node client (@clickhouse/client). */
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseConnection, ClickHouseSourceOptions } from '../../sources/clickhouse-source.js';
 
 export function nodeConnection(options: ClickHouseSourceOptions): ClickHouseConnection {
@@ -8,6 +8,8 @@ export function nodeConnection(options: ClickHouseSourceOptions): ClickHouseConn
     username: options.user ?? 'default',
     password: options.password ?? '',
     request_timeout: 30_000,
+    // Failures reach the relay as exceptions (and viewers as a stale status); aborted polls are not news.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   return {
     async exec(query, params, signal) {

@@ -1,0 +1,405 @@
+/**
+ * Reads from a trainwatch relay instead of ClickHouse: `src="relay+http://…"`.
+ *
+ * The relay pushes; the store still asks. This source keeps one SSE stream
+ * open for everything its store holds, mirrors what arrives (a snapshot per
+ * series, then its new points; the latest answer of each row query), and
+ * answers the store's requests from that mirror, waking the store whenever
+ * something arrives. Zoomed ranges and run descriptions are REST calls.
+ *
+ * The subscription follows the store: every poll names every series and row
+ * query it holds, and a change reconnects with `Last-Event-ID` and the keys
+ * already held, so nothing is sent twice. A dropped stream reconnects with
+ * jittered exponential backoff; while it is down, or while the relay cannot
+ * reach ClickHouse, requests fail with a message that says so and the store
+ * keeps what it has, exactly as with a direct connection.
+ */
+import { answerToView, decodePoints, decodeView, rowsKey, seriesKey, SseParser, type MetricsAnswer, type PointsEvent, type ProblemEvent, type RowsEvent, type RowsSubscription, type SeriesSubscription, type SnapshotEvent, type StatusEvent } from '../relay/protocol.js';
+import { seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk, type ViewRequest } from './source.js';
+
+export const RELAY_PREFIX = 'relay+';
+
+export interface RelaySourceOptions {
+  /** `relay+http(s)://host:port[/path]` or the plain http(s) URL of the relay. */
+  url: string;
+  token?: string;
+}
+
+/** How long a request waits for the relay to send a series or an answer. */
+const ARRIVAL_TIMEOUT = 15_000;
+/** Points held for a series the store has not read (a hidden tab); past this, it reloads instead. */
+const MAX_PENDING = 200_000;
+/** No byte (not even a heartbeat) for this long means the stream is dead. */
+const SILENCE_TIMEOUT = 45_000;
+
+interface MirrorSeries {
+  /** A snapshot not yet handed to the store. */
+  snapshot?: ViewChunk;
+  /** The store has loaded a snapshot; later ones replace its data. */
+  handedOver: boolean;
+  reset: boolean;
+  /** Its data was dropped: the next connection asks for a fresh snapshot. */
+  stale: boolean;
+  /** Points after the snapshot, not yet read by the store. */
+  pending: SeriesChunk[];
+  pendingCount: number;
+  problem?: string;
+}
+
+interface MirrorRows {
+  rows?: QueryRow[];
+  problem?: string;
+}
+
+export class RelaySource implements TelemetrySource {
+  readonly id: string;
+  readonly label: string;
+  private readonly base: string;
+  private readonly token: string | undefined;
+  private readonly series = new Map<string, MirrorSeries>();
+  private readonly rowStates = new Map<string, MirrorRows>();
+  private wantedSeries = new Map<string, SeriesSubscription>();
+  private wantedRows = new Map<string, RowsSubscription>();
+  private subscribed = '';
+  /** Bumped whenever the stream must reopen with a new subscription. */
+  private generation = 0;
+  private asked: { series?: Map<string, SeriesSubscription>; rows?: Map<string, RowsSubscription> } = {};
+  private syncQueued = false;
+  private stream: AbortController | undefined;
+  private running = false;
+  private closed = false;
+  private lastEventId: string | undefined;
+  /** Why the stream is down (after a failed attempt); undefined while it is up or connecting. */
+  private error: string | undefined;
+  private status: StatusEvent | undefined;
+  private failures = 0;
+  private readonly watchers = new Set<() => void>();
+  private readonly invalid: string | undefined;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(options: RelaySourceOptions) {
+    const plain = options.url.startsWith(RELAY_PREFIX) ? options.url.slice(RELAY_PREFIX.length) : options.url;
+    // Said by every request rather than thrown here: an element shows it instead of breaking.
+    if (!/^https?:\/\/[^/]/.test(plain)) this.invalid = `A relay URL looks like relay+https://host:port; got "${options.url.slice(0, 200)}".`;
+    this.base = plain.replace(/\/+$/, '');
+    this.token = options.token || undefined;
+    this.id = `relay:${this.base}|${this.token ? 'token' : ''}`;
+    this.label = `trainwatch relay at ${this.base}`;
+  }
+
+  async fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult> {
+    if (this.invalid) throw new Error(this.invalid);
+    // A series keeps the columns of its first view, so the subscription (and the stream) stays put across polls.
+    const wanted = new Map<string, SeriesSubscription>();
+    const add = (key: string, run: string, metric: string, columns?: number) => {
+      const known = wanted.get(key) ?? this.wantedSeries.get(key);
+      const widest = Math.max(known?.columns ?? 0, columns ?? 0);
+      wanted.set(key, widest ? { run, metric, columns: widest } : { run, metric });
+    };
+    for (const tail of plan.tails) add(seriesKey(tail), tail.run, tail.metric);
+    for (const view of plan.views) add(seriesKey(view), view.run, view.metric, isFirstView(view) ? view.columns : undefined);
+    this.ask({ series: wanted });
+    const result: FetchResult = { tails: new Map(), views: [] };
+    // Zoomed ranges go to the relay's REST route meanwhile.
+    const details = Promise.all(plan.views.map((view) => (isFirstView(view) ? undefined : this.detail(view, signal))));
+    for (const [i, view] of plan.views.entries()) {
+      if (!isFirstView(view)) continue;
+      const key = seriesKey(view);
+      const state = await this.until(signal, `${view.run} / ${view.metric}`, () => {
+        const s = this.series.get(key);
+        if (s?.problem) throw new Error(s.problem);
+        return s?.snapshot ? s : undefined;
+      });
+      result.views[i] = state.snapshot!;
+      state.snapshot = undefined;
+      state.handedOver = true;
+      state.reset = false;
+    }
+    (await details).forEach((view, i) => view && (result.views[i] = view));
+    this.throwIfUnhealthy();
+    for (const tail of plan.tails) {
+      const key = seriesKey(tail);
+      const state = this.series.get(key);
+      if (!state) continue;
+      if (state.reset) {
+        (result.resets ??= new Set()).add(seriesId(tail));
+        continue;
+      }
+      const chunk = takeAfter(state, tail.afterStep, plan.tailLimit);
+      if (chunk) result.tails.set(seriesId(tail), chunk);
+    }
+    return result;
+  }
+
+  async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
+    if (this.invalid) throw new Error(this.invalid);
+    const wanted = new Map<string, RowsSubscription>();
+    for (const query of queries) wanted.set(rowsKey(query), { kind: query.kind, params: query.params });
+    this.ask({ rows: wanted });
+    const out: QueryRow[][] = [];
+    for (const query of queries) {
+      const key = rowsKey(query);
+      const state = await this.until(signal, `the "${query.kind}" query`, () => {
+        const s = this.rowStates.get(key);
+        if (s?.problem) throw new Error(s.problem);
+        return s?.rows ? s : undefined;
+      });
+      out.push(state.rows!);
+    }
+    this.throwIfUnhealthy();
+    return out;
+  }
+
+  async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {
+    if (!runs.length || this.invalid) return [];
+    const query = runs.map((run) => `run=${encodeURIComponent(run)}`).join('&');
+    const answer = await this.get<{ runs: Array<{ run_id: string; metrics: string[] }> }>(`/runs?${query}`, signal);
+    return answer.runs.map((r) => ({ run: r.run_id, metrics: r.metrics }));
+  }
+
+  watch(changed: () => void): () => void {
+    this.watchers.add(changed);
+    return () => this.watchers.delete(changed);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stream?.abort();
+    this.wake();
+  }
+
+  /** A zoomed range from `GET /metrics/{run}`. */
+  private async detail(view: ViewRequest, signal: AbortSignal): Promise<ViewChunk> {
+    const to = view.toStep === Infinity ? '' : `&to=${Math.floor(view.toStep)}`;
+    const path = `/metrics/${encodeURIComponent(view.run)}?metric=${encodeURIComponent(view.metric)}&from=${Math.max(0, Math.floor(view.fromStep))}${to}&downsample=${Math.floor(view.columns)}`;
+    const answer = await this.get<{ metrics: MetricsAnswer[] }>(path, signal);
+    return answerToView(answer.metrics[0]);
+  }
+
+  private async get<T>(path: string, signal: AbortSignal): Promise<T> {
+    const response = await fetch(`${this.base}${path}`, { headers: this.headers(), signal, cache: 'no-store' });
+    const body = (await response.json().catch(() => ({}))) as T & { error?: string };
+    // An unknown run is a 404 with a message; for describeRuns it means "no such run".
+    if (response.status === 404 && path.startsWith('/runs')) return { runs: [] } as T;
+    if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+    return body;
+  }
+
+  private headers(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  private throwIfUnhealthy() {
+    if (this.error) throw new Error(this.error);
+    if (this.status?.stale) {
+      const since = this.status.lastSuccessAt ? ` since ${new Date(this.status.lastSuccessAt).toLocaleTimeString()}` : '';
+      throw new Error(`its ClickHouse does not answer${since} (${(this.status.error ?? 'no answer').replace(/^ClickHouse at [^:]*:\S*:?\s*/, '')}); showing what it had. Retrying…`);
+    }
+  }
+
+  /** Waits for `probe` to return something; fails when the stream is down, after a timeout, or on abort. */
+  private until<T>(signal: AbortSignal, what: string, probe: () => T | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const started = Date.now();
+      const check = () => {
+        try {
+          if (signal.aborted) throw new DOMException('Aborted', 'AbortError');
+          const value = probe();
+          if (value !== undefined) return done(() => resolve(value));
+          if (this.error || this.closed) throw new Error(this.error ?? 'closed');
+          if (this.status?.stale && this.running) this.throwIfUnhealthy();
+          if (Date.now() - started > ARRIVAL_TIMEOUT) throw new Error(`the relay sent nothing for ${what} within ${ARRIVAL_TIMEOUT / 1000} s`);
+        } catch (error) {
+          done(() => reject(error));
+        }
+      };
+      const timer = setTimeout(check, ARRIVAL_TIMEOUT + 10);
+      const done = (settle: () => void) => {
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', check);
+        settle();
+      };
+      this.waiters.add(check);
+      signal.addEventListener('abort', check);
+      check();
+    });
+  }
+
+  private wake() {
+    for (const check of [...this.waiters]) check();
+  }
+
+  private notify() {
+    this.wake();
+    for (const changed of this.watchers) changed();
+  }
+
+  /** Records what one kind of request named; the stream follows at the end of the tick. */
+  private ask(asked: { series?: Map<string, SeriesSubscription>; rows?: Map<string, RowsSubscription> }) {
+    Object.assign(this.asked, asked);
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    setTimeout(() => {
+      this.syncQueued = false;
+      const { series, rows } = this.asked;
+      this.asked = {};
+      if (series) this.wantedSeries = series;
+      if (rows) this.wantedRows = rows;
+      for (const key of this.series.keys()) if (!this.wantedSeries.has(key)) this.series.delete(key);
+      for (const key of this.rowStates.keys()) if (!this.wantedRows.has(key)) this.rowStates.delete(key);
+      const sub = JSON.stringify({ series: [...this.wantedSeries.values()], rows: [...this.wantedRows.values()] });
+      if (sub === this.subscribed) return;
+      this.subscribed = sub;
+      for (const key of this.wantedSeries.keys()) if (!this.series.has(key)) this.series.set(key, { handedOver: false, reset: false, stale: false, pending: [], pendingCount: 0 });
+      for (const key of this.wantedRows.keys()) if (!this.rowStates.has(key)) this.rowStates.set(key, {});
+      this.reconnect();
+    }, 0);
+  }
+
+  /** Opens the stream again at once, with the current subscription. */
+  private reconnect() {
+    this.generation++;
+    if (this.running) this.stream?.abort();
+    else void this.run();
+  }
+
+  /** The stream loop: connect with what is wanted, read until it ends, reconnect (at once after a resubscription). */
+  private async run() {
+    this.running = true;
+    while (!this.closed && (this.wantedSeries.size || this.wantedRows.size)) {
+      const controller = new AbortController();
+      this.stream = controller;
+      const generation = this.generation;
+      try {
+        await this.read(controller);
+      } catch (error) {
+        if (this.closed) break;
+        if (generation === this.generation) {
+          this.failures++;
+          this.error = (error as Error).message || 'Failed to fetch';
+          this.notify();
+        }
+      }
+      if (generation !== this.generation) continue;
+      // Dropped or refused: jittered exponential backoff, 1 s to 30 s.
+      const delay = Math.random() * Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5));
+      await new Promise((r) => setTimeout(r, Math.max(250, delay)));
+    }
+    this.running = false;
+  }
+
+  private async read(controller: AbortController) {
+    const have = [...this.series.entries()].filter(([, s]) => (s.handedOver || s.snapshot) && !s.stale).map(([k]) => k);
+    for (const [key, s] of this.rowStates) if (s.rows) have.push(key);
+    const sub = { series: [...this.wantedSeries.values()], rows: [...this.wantedRows.values()], have };
+    const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
+    if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
+    const response = await fetch(`${this.base}/stream?sub=${encodeURIComponent(JSON.stringify(sub))}`, { headers, signal: controller.signal, cache: 'no-store' });
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      throw new Error(body.error ?? `the relay answered HTTP ${response.status}`);
+    }
+    this.error = undefined;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = new SseParser();
+    let silence = setTimeout(() => controller.abort(), SILENCE_TIMEOUT);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('Failed to fetch: the relay closed the stream');
+        clearTimeout(silence);
+        silence = setTimeout(() => controller.abort(), SILENCE_TIMEOUT);
+        for (const message of parser.push(value)) this.handle(message.event, message.data, message.id);
+      }
+    } finally {
+      clearTimeout(silence);
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  private handle(event: string, data: string, id: string | undefined) {
+    if (event === ':') return;
+    if (id !== undefined) this.lastEventId = id;
+    switch (event) {
+      case 'snapshot': {
+        const message = JSON.parse(data) as SnapshotEvent;
+        const state = this.series.get(message.key);
+        if (!state) return;
+        state.snapshot = decodeView(message);
+        state.pending = [];
+        state.pendingCount = 0;
+        state.problem = undefined;
+        state.stale = false;
+        if (state.handedOver) state.reset = true;
+        break;
+      }
+      case 'points': {
+        const message = JSON.parse(data) as PointsEvent;
+        const state = this.series.get(message.key);
+        if (!state) return;
+        const chunk = decodePoints(message);
+        state.pending.push(chunk);
+        state.pendingCount += chunk.steps.length;
+        if (state.pendingCount > MAX_PENDING && state.handedOver) {
+          // Nobody read them (a hidden tab): reload rather than hold without bound.
+          state.pending = [];
+          state.pendingCount = 0;
+          state.reset = true;
+          state.stale = true;
+          this.reconnect();
+        }
+        break;
+      }
+      case 'rows': {
+        const message = JSON.parse(data) as RowsEvent;
+        const state = this.rowStates.get(message.key);
+        if (state) Object.assign(state, { rows: message.rows, problem: undefined });
+        break;
+      }
+      case 'problem': {
+        const message = JSON.parse(data) as ProblemEvent;
+        const target = this.series.get(message.key) ?? this.rowStates.get(message.key);
+        if (target) target.problem = message.message;
+        break;
+      }
+      case 'status':
+        this.status = JSON.parse(data) as StatusEvent;
+        break;
+      case 'ready':
+        this.failures = 0;
+        break;
+      default:
+        return;
+    }
+    this.notify();
+  }
+}
+
+function isFirstView(view: ViewRequest): boolean {
+  return view.fromStep === 0 && view.toStep === Infinity;
+}
+
+/** The pending points after `afterStep`, at most `limit`; what is handed over is dropped. */
+function takeAfter(state: MirrorSeries, afterStep: number, limit: number): SeriesChunk | undefined {
+  if (!state.pendingCount) return undefined;
+  const total = state.pendingCount;
+  const steps = new Float64Array(total);
+  const times = new Float64Array(total);
+  const values = new Float64Array(total);
+  let n = 0;
+  for (const chunk of state.pending) {
+    for (let i = 0; i < chunk.steps.length; i++) {
+      if (chunk.steps[i] <= afterStep) continue;
+      steps[n] = chunk.steps[i];
+      times[n] = chunk.times[i];
+      values[n] = chunk.values[i];
+      n++;
+    }
+  }
+  const take = Math.min(n, limit);
+  const rest = n - take;
+  state.pending = rest ? [{ steps: steps.slice(take, n), times: times.slice(take, n), values: values.slice(take, n) }] : [];
+  state.pendingCount = rest;
+  return take ? { steps: steps.subarray(0, take), times: times.subarray(0, take), values: values.subarray(0, take) } : undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * What only the relay transport does, in Chromium against a real relay in
+ * front of the embedded ClickHouse (runs in the TRAINWATCH_SOURCE=relay pass,
+ * where the relay reads ClickHouse through the outage proxy).
+ */
+import { expect, fixture, html } from '@open-wc/testing';
+import { RELAY_URL, SOURCE_URL } from 'trainwatch-test-env';
+import '../../src/define.js';
+import type { LossChart } from '../../src/elements/loss-chart/loss-chart.component.js';
+import type { CheckpointTable } from '../../src/elements/checkpoint-table/checkpoint-table.component.js';
+import { insertPoints, uniqueRun, waitFor, type Point } from './helpers.js';
+
+const ramp = (from: number, to: number): Point[] => Array.from({ length: to - from + 1 }, (_, i) => ({ step: from + i, value: 10 + from + i }));
+
+const streamsOpened = () => performance.getEntriesByType('resource').filter((e) => e.name.startsWith(`${RELAY_URL}/stream`)).length;
+
+describe('relay source', () => {
+  it('is what relay+ URLs read through', () => {
+    expect(SOURCE_URL).to.equal(`relay+${RELAY_URL}`);
+  });
+
+  it('serves a page of elements with one stream, and new points arrive pushed, in order, once', async () => {
+    const run = uniqueRun('relay-page');
+    await insertPoints(run, 'loss', ramp(0, 49));
+    await insertPoints(run, 'checkpoint.saved', [{ step: 40, value: 1e9 }], { tags_json: '{"path":"/ckpt/40"}' });
+    const before = streamsOpened();
+    const [a, b] = await Promise.all([
+      fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="60000"></loss-chart>`),
+      fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="60000"></loss-chart>`),
+    ]);
+    const table = await fixture<CheckpointTable>(html`<checkpoint-table src=${SOURCE_URL} run=${run} poll-interval="60000"></checkpoint-table>`);
+    await waitFor(() => a.chartData?.[0].length === 50 && b.chartData?.[0].length === 50, 'both charts');
+    await waitFor(() => table.state === 'ready', 'the checkpoint table');
+    expect(table.shadowRoot!.textContent).to.contain('/ckpt/40');
+    // The store's own poll interval is a minute: only the push can bring these in time.
+    await insertPoints(run, 'loss', ramp(50, 59));
+    await waitFor(() => a.chartData?.[0].length === 60, 'pushed points', 10_000);
+    expect(Array.from(a.chartData![0])).to.deep.equal(ramp(0, 59).map((p) => p.step));
+    expect(Array.from(a.chartData![1] as number[])).to.deep.equal(ramp(0, 59).map((p) => p.value));
+    // One store for the page: a stream per subscription change, never per element.
+    expect(streamsOpened() - before).to.be.at.most(3);
+  });
+
+  it('shows the relay cache as stale while its ClickHouse is away, then catches up with no gap', async () => {
+    const run = uniqueRun('relay-stale');
+    await insertPoints(run, 'loss', ramp(0, 19));
+    const el = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="300"></loss-chart>`);
+    await waitFor(() => el.chartData?.[0].length === 20, 'the first points');
+    await fetch('/__proxy/down');
+    try {
+      // The chart keeps what it has and says why nothing new comes, as with a direct connection.
+      const banner = await waitFor(() => el.shadowRoot!.querySelector('.banner[role="alert"]'), 'the stale banner', 15_000);
+      expect(banner.textContent).to.contain(`trainwatch relay at ${RELAY_URL}`);
+      expect(banner.textContent).to.contain('does not answer');
+      expect(el.state).to.equal('ready');
+      expect(el.chartData![0]).to.have.length(20);
+      await insertPoints(run, 'loss', ramp(20, 29));
+      await fetch('/__proxy/up');
+      await waitFor(() => el.chartData?.[0].length === 30 && !el.shadowRoot!.querySelector('.banner'), 'recovery', 20_000);
+      expect(Array.from(el.chartData![0])).to.deep.equal(ramp(0, 29).map((p) => p.step));
+    } finally {
+      await fetch('/__proxy/up').catch(() => undefined);
+    }
+  });
+
+  it('says so when the relay itself cannot be reached', async () => {
+    const el = await fixture<LossChart>(html`<loss-chart src="relay+http://127.0.0.1:9" run="r" poll-interval="300"></loss-chart>`);
+    await waitFor(() => el.state === 'error', 'the error state', 15_000);
+    expect(el.stateMessage).to.contain('Cannot reach trainwatch relay at http://127.0.0.1:9');
+  });
+
+  it('rejects a relay URL that is not one', async () => {
+    const el = await fixture<LossChart>(html`<loss-chart src="relay+ftp://x" run="r"></loss-chart>`);
+    await waitFor(() => el.state === 'error', 'the error state');
+    expect(el.stateMessage).to.contain('relay+https://host:port');
+  });
+});
