@@ -10,7 +10,7 @@ import { TABS, type View } from './panels.js';
 
 declare const __TRAINWATCH_DEMO__: { url: string; runs: string[] };
 
-// `?src=` points the demo at another ClickHouse (or, later, a relay) without a rebuild.
+// `?src=` points the demo at another ClickHouse, or a relay as relay+http://…, without a rebuild.
 const search = new URLSearchParams(location.search);
 const url = search.get('src') ?? __TRAINWATCH_DEMO__.url;
 configure({ url });
@@ -78,7 +78,7 @@ function draw() {
           <input type="range" min="0" max="0.99" step="0.01" .value=${String(state.smoothing)} @input=${(e: Event) => update({ smoothing: Number((e.target as HTMLInputElement).value) })} />
         </label>
         <label class="toggle"><input type="checkbox" ?checked=${state.logScale} @change=${(e: Event) => update({ logScale: (e.target as HTMLInputElement).checked })} /> log y</label>
-        <span class="source" title=${url}>ClickHouse ${url}</span>
+        <span class="source" title=${url}>${url.startsWith('relay+') ? `relay ${url.slice(6)}` : `ClickHouse ${url}`}</span>
         <connection-status></connection-status>
       </header>
       <run-picker

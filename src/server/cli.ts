@@ -36,8 +36,9 @@ Usage:
       embedded ClickHouse instead. Elements use it with src="relay+http://…".
 
   trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 2] [--finished 1] [--failed 1]
-                  [--history 20000] [--data DIR]
+                  [--history 20000] [--data DIR] [--relay [--relay-port 8787]]
       Embedded ClickHouse + simulator + the demo dashboard; prints its URL.
+      --relay: the page reads through a trainwatch relay instead.
 `;
 
 function users(plain: string[] = [], readonly: string[] = []): ClickHouseUser[] | undefined {

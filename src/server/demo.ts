@@ -30,6 +30,8 @@ export async function demo(args: string[]): Promise<void> {
     history: { type: 'string' },
     rate: { type: 'string' },
     data: { type: 'string' },
+    relay: { type: 'boolean' },
+    'relay-port': { type: 'string' },
   });
   const port = integer(v.port, 'port', 5173, 0, 65535);
   const runs = integer(v.runs, 'runs', 2, 1, 50);
@@ -54,6 +56,15 @@ export async function demo(args: string[]): Promise<void> {
     log: (message) => console.log(`simulator: ${message}`),
   }).catch((error: unknown) => console.error(`simulator stopped: ${error instanceof Error ? error.message : String(error)}`));
 
+  // With --relay the page reads through a relay (one poller, pushed over SSE) instead of ClickHouse.
+  let relay: { url: string; close(): Promise<void> } | undefined;
+  if (v.relay) {
+    const { startRelay } = await import('./relay/relay-server.js');
+    relay = await startRelay({ clickhouseUrl: ch.url, port: integer(v['relay-port'], 'relay-port', 8787, 0, 65535), pollInterval: 1000, allowOrigins: ['*'] });
+    console.log(`trainwatch relay on ${relay.url} (polling ClickHouse every 1 s)`);
+  }
+  const source = relay ? `relay+${relay.url}` : ch.url;
+
   const { createServer } = await import('vite');
   const vite = await createServer({
     configFile: false,
@@ -61,7 +72,7 @@ export async function demo(args: string[]): Promise<void> {
     logLevel: 'warn',
     server: { port, host: '127.0.0.1', strictPort: false },
     define: {
-      __TRAINWATCH_DEMO__: JSON.stringify({ url: ch.url, runs: Array.from({ length: total }, (_, i) => `run-${i}`) }),
+      __TRAINWATCH_DEMO__: JSON.stringify({ url: source, runs: Array.from({ length: total }, (_, i) => `run-${i}`) }),
     },
   });
   await vite.listen();
@@ -72,5 +83,6 @@ export async function demo(args: string[]): Promise<void> {
   controller.abort();
   await simulation;
   await vite.close();
+  await relay?.close();
   await ch.close();
 }
