@@ -63,6 +63,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   'first-view': () => import('./first-view.js'),
   coalescing: () => import('./coalescing.js'),
   'live-tail': () => import('./live-tail.js'),
+  'fan-out': () => import('./fan-out.js'),
 };
 
 const gc = exposeGc();
