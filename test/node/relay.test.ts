@@ -80,16 +80,6 @@ async function waitFor<T>(probe: () => T | undefined | false | null, what: strin
   }
 }
 
-async function waitForAsync<T>(probe: () => Promise<T | undefined | false | null>, what: string, timeout = 8000): Promise<T> {
-  const started = performance.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (performance.now() - started > timeout) throw new Error(`Timed out after ${timeout} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 /** Relays and clients opened by the running test; closed after it, pass or fail. */
 const openRelays = new Set<RelayServer>();
 const openClients = new Set<SseClient>();
@@ -164,13 +154,22 @@ function parseId(id: string): { epoch: string; seq: number } {
   return { epoch: match[1], seq: Number(match[2]) };
 }
 
-/** The ids of a client's events that carry one, asserted to be one epoch with strictly increasing seqs. */
+/**
+ * The ids of a client's events that carry one: one epoch, strictly increasing
+ * (a `ready` may repeat the id of the event just before it: it says "sent up
+ * to here"; every later event is newer).
+ */
 function assertIdsIncrease(client: SseClient): number[] {
-  const ids = client.events.filter((e) => e.id !== undefined).map((e) => parseId(e.id!));
-  assert.ok(ids.length > 0, 'no event carried an id');
+  const carrying = client.events.filter((e) => e.id !== undefined);
+  assert.ok(carrying.length > 0, 'no event carried an id');
+  const ids = carrying.map((e) => ({ event: e.event, ...parseId(e.id!) }));
   assert.equal(new Set(ids.map((i) => i.epoch)).size, 1, 'one epoch');
   const seqs = ids.map((i) => i.seq);
-  for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], `event ids must strictly increase: ${seqs.join(', ')}`);
+  const shown = () => ids.map((i) => `${i.event}:${i.seq}`).join(', ');
+  for (let i = 1; i < ids.length; i++) {
+    const ok = ids[i].event === 'ready' ? seqs[i] >= seqs[i - 1] : seqs[i] > seqs[i - 1];
+    assert.ok(ok, `event ids must increase: ${shown()}`);
+  }
   return seqs;
 }
 
@@ -405,50 +404,69 @@ describe('relay stream: resume with Last-Event-ID', () => {
     assert.deepEqual(wirePoints(fresh[0]), expected(inserted));
   });
 
-  it('a lone viewer that reconnects ends up with every point once (the relay forgot the series meanwhile)', { timeout: 20_000 }, async () => {
+  it('a lone viewer that reconnects resumes too: the relay keeps polling its series for a while (linger)', { timeout: 20_000 }, async () => {
     const run = uniqueRun('lone');
     const metric = 'loss';
     const key = seriesKey({ run, metric });
     const inserted = pointsFor(range(0, 29));
     await insertPoints(run, metric, inserted);
 
-    const relay = await relayWith();
+    const relay = await relayWith({ linger: 10_000 });
     const first = await openReady(relay, { series: [{ run, metric }] });
     assert.deepEqual(received(first, key), expected(inserted));
     const lastEventId = first.lastEventId!;
     first.close();
     await waitFor(() => relay.hub.viewers.size === 0, 'the relay to drop the viewer');
 
-    const missed = pointsFor(range(30, 44));
-    inserted.push(...missed);
-    await insertPoints(run, metric, missed);
-    await sleep(3 * POLL);
+    for (const steps of [range(30, 39), range(40, 44)]) {
+      const points = pointsFor(steps);
+      inserted.push(...points);
+      await insertPoints(run, metric, points);
+      await sleep(3 * POLL);
+    }
+    await sleep(2 * POLL);
 
     const second = await openReady(relay, { series: [{ run, metric }], have: [key] }, { 'Last-Event-ID': lastEventId });
-    // With nobody subscribed the relay polled nothing, so it cannot replay: it must send a snapshot then.
-    const snapshots = snapshotsOf(second, key);
-    const view = snapshots.length ? [...wirePoints(snapshots.at(-1)!)] : [...received(first, key)];
-    for (const e of pointEventsOf(second, key)) view.push(...wirePoints(e));
-    assert.deepEqual(view, expected(inserted), 'the viewer holds 0..44, each once');
+    await sleep(2 * POLL);
+    assert.equal(snapshotsOf(second, key).length, 0, 'no snapshot: the relay still held the series');
+    assert.deepEqual(stepsOf(received(second, key)), range(30, 44));
+    assert.deepEqual([...received(first, key), ...received(second, key)], expected(inserted), 'every point once, no gap');
+    assertIdsIncrease(second);
   });
 });
 
 describe('relay stream: stalled viewers', () => {
-  it('evicts a viewer that stops reading within stallTimeout + margin, and the healthy viewer keeps streaming', { timeout: 30_000 }, async () => {
+  it('evicts a viewer that stops reading within stallTimeout + margin, and the healthy viewer keeps streaming', { timeout: 30_000 }, async (t) => {
     const run = uniqueRun('stall');
-    const metric = 'loss';
-    const key = seriesKey({ run, metric });
+    // Loopback takes ~4 MB into kernel socket buffers of a reader that never reads, so the first burst must
+    // be well past that: 5 series × 30,000 raw points (snapshots at 8192 columns keep them all) ≈ 6 MB.
+    const SERIES = 7;
     const STEPS = 30_000;
-    // Inserted in slices of 10,000 rows.
-    for (let from = 0; from < STEPS; from += 10_000) await insertPoints(run, metric, pointsFor(range(from, Math.min(STEPS, from + 10_000) - 1)));
+    const metrics = Array.from({ length: SERIES }, (_, i) => `stall/m${i}`);
+    // Jumping about (so M4 keeps first, last, min and max of every column), with long decimals: ~40 bytes a point on the wire.
+    const valueOf = (step: number) => ((step * 2654435761) % 1000003) + 0.123456789012;
+    await writer.command({
+      query: `INSERT INTO ${TABLE} (run_id, metric, step, value, event_time)
+              SELECT {run:String}, concat('stall/m', toString(number % ${SERIES})), intDiv(number, ${SERIES}),
+                     ((intDiv(number, ${SERIES}) * 2654435761) % 1000003) + 0.123456789012, fromUnixTimestamp64Milli(toInt64({base:Int64} + intDiv(number, ${SERIES}) * 1000))
+              FROM numbers(${SERIES * STEPS})`,
+      query_params: { run, base: BASE_TIME },
+    });
 
-    const relay = await relayWith();
-    const sub: Subscription = { series: [{ run, metric, columns: 8192 }] };
-    const healthy = await openReady(relay, sub, undefined);
-    const [snapshot] = snapshotsOf(healthy, key);
-    assert.equal(snapshot.total, STEPS);
-    const snapshotBytes = healthy.events.find((e) => e.event === 'snapshot')!.data.length;
-    assert.ok(snapshotBytes > 500_000, `the snapshot is ${snapshotBytes} bytes`);
+    // maxQueueBytes out of reach: only the stall timeout may evict here.
+    const relay = await relayWith({ maxQueueBytes: 256 << 20 });
+    const sub: Subscription = { series: metrics.map((metric) => ({ run, metric, columns: 8192 })) };
+    const healthy = await openReady(relay, sub);
+    let burst = 0;
+    for (const metric of metrics) {
+      const [snapshot] = snapshotsOf(healthy, seriesKey({ run, metric }));
+      assert.equal(snapshot.total, STEPS);
+      assert.equal(snapshot.lastStep, STEPS - 1);
+      assert.equal(snapshot.values[123], valueOf(snapshot.steps[123]));
+    }
+    for (const e of healthy.events) if (e.event === 'snapshot') burst += e.data.length;
+    assert.ok(burst > 5_000_000, `the first burst is ${burst} bytes`);
+    t.diagnostic(`first burst: ${burst} bytes in ${SERIES} snapshots`);
 
     const opened = Date.now();
     const paused = await open(streamUrl(relay, sub));
@@ -457,31 +475,36 @@ describe('relay stream: stalled viewers', () => {
 
     const evictedAt = await waitFor(() => relay.hub.evicted >= 1 && Date.now(), 'the stalled viewer to be evicted', 8000);
     const took = evictedAt - opened;
+    t.diagnostic(`stalled viewer evicted ${took} ms after it opened (stallTimeout ${STALL} ms)`);
     assert.ok(took >= STALL, `evicted after ${took} ms, before stallTimeout`);
     assert.ok(took <= 5000, `evicted after ${took} ms`);
     assert.equal(relay.hub.evicted, 1, 'only the stalled viewer is evicted');
     assert.equal(relay.hub.viewers.size, 1);
     assert.equal(healthy.closed, false);
+    const health = await getJson(`${relay.url}/healthz`);
+    assert.equal(health.body.evicted, 1);
+    assert.equal(health.body.viewers, 1);
 
-    // The relay dropped the connection: once the paused viewer reads again it sees the end, without ever getting `ready`.
-    const reading = paused.whenClosed();
+    // The relay dropped the connection: once the paused viewer reads again it sees the end, never having got `ready`.
+    const ended = paused.whenClosed();
     (paused as unknown as { res?: { resume(): void } }).res?.resume();
-    await Promise.race([reading, sleep(5000)]);
+    await Promise.race([ended, sleep(5000)]);
     assert.equal(paused.closed, true, 'the evicted connection is closed');
     assert.equal(paused.events.some((e) => e.event === 'ready'), false, 'the evicted viewer never got its whole first burst');
 
     // The healthy viewer is unaffected and keeps getting points.
+    const key = seriesKey({ run, metric: metrics[0] });
     const next = pointsFor(range(STEPS, STEPS + 9));
-    await insertPoints(run, metric, next);
+    await insertPoints(run, metrics[0], next);
     await waitFor(() => hasStep(healthy, key, STEPS + 9), 'points after the eviction on the healthy viewer');
-    const deltas = pointEventsOf(healthy, key).flatMap(wirePoints);
-    assert.deepEqual(deltas, expected(next));
+    assert.deepEqual(pointEventsOf(healthy, key).flatMap(wirePoints), expected(next));
     assert.equal(healthy.closed, false);
+    assert.equal(relay.hub.evicted, 1);
   });
 });
 
 describe('relay stream: ClickHouse outage', () => {
-  it('goes stale with a message, keeps the stream open, backs off, and resumes without gap or duplicate', { timeout: 40_000 }, async () => {
+  it('goes stale with a message, keeps the stream open, backs off, and resumes without gap or duplicate', { timeout: 40_000 }, async (t) => {
     const proxy = new OutageProxy(ch.port);
     await proxy.up();
     try {
@@ -518,6 +541,7 @@ describe('relay stream: ClickHouse outage', () => {
       await sleep(down.at + 3000 - Date.now());
       const requests = relay.hub.requests - down.requests;
       const polls = relay.hub.polls - down.polls;
+      t.diagnostic(`ClickHouse requests in the first 3 s of the outage: ${requests} (${polls} polls); healthy: 12`);
       // Healthy, the relay would ask 3000 / 250 = 12 times in these 3 s.
       assert.ok(requests >= 2, `the relay retried ${requests} times`);
       assert.ok(requests <= 7, `the relay asked ClickHouse ${requests} times (${polls} polls) in a 3 s outage: no backoff`);
@@ -637,19 +661,32 @@ describe('relay stream: row queries', () => {
     // `runs` needs {status:String} and {limit:UInt32}.
     const missing = { kind: 'runs', params: { status: 'run.status' } };
     const illTyped = { kind: 'runs', params: { status: 'run.status', limit: 'lots' } };
-    const careless = await open(streamUrl(relay, { rows: [missing, illTyped] }));
-    assert.equal(careless.status, 200);
+    const careless = [];
+    for (const query of [missing, illTyped]) careless.push({ query, client: await open(streamUrl(relay, { rows: [query] })) });
     await sleep(6 * POLL);
 
     // The healthy viewer's series must keep flowing and must not be reported stale.
     await insertPoints(run, metric, pointsFor(range(5, 9)));
-    await sleep(6 * POLL);
+    await waitFor(() => hasStep(healthy, key, 9), 'steps 5..9 on the healthy viewer', 2500).catch(() => undefined);
     const stale = healthy.data<StatusEvent>('status').filter((s) => s.stale);
     assert.deepEqual(stale, [], 'another viewer’s bad row query made the healthy viewer stale');
     assert.deepEqual(stepsOf(received(healthy, key)), range(0, 9));
-    // The careless viewer hears why its queries cannot be served.
-    const problems = careless.data<ProblemEvent>('problem').map((p) => p.key);
-    assert.deepEqual(problems.sort(), [rowsKey(missing), rowsKey(illTyped)].sort());
+    assert.equal((await getJson(`${relay.url}/healthz`)).body.status, 'ok');
+    // Each careless viewer is told: refused up front (4xx JSON), or a problem event naming its query.
+    for (const { query, client } of careless) {
+      if (client.status !== 200) {
+        assert.ok(client.status >= 400 && client.status < 500, `status ${client.status}`);
+        await client.whenClosed();
+        assert.equal(typeof JSON.parse(client.errorBody).error, 'string');
+      } else {
+        const problems = client.data<ProblemEvent>('problem');
+        assert.deepEqual(
+          problems.map((p) => p.key),
+          [rowsKey(query)],
+          `a problem event for ${JSON.stringify(query)}`,
+        );
+      }
+    }
   });
 });
 
@@ -755,7 +792,7 @@ describe('relay REST routes', () => {
     assertJsonError(await getJson(`${relay.url}/checkpoints/${encodeURIComponent(uniqueRun('ghost'))}`), 404, /not found/);
   });
 
-  it('healthz, method, path, URL length and sub errors', async () => {
+  it('healthz, method, path and sub errors', async () => {
     await start();
     const health = await getJson(`${relay.url}/healthz`);
     assert.equal(health.status, 200);
@@ -766,7 +803,10 @@ describe('relay REST routes', () => {
     assertJsonError(await getJson(`${relay.url}/stream?sub=${encodeURIComponent('{"series": [')}`), 400, /sub must be JSON/);
     assertJsonError(await getJson(`${relay.url}/stream`), 400, /run=R&metric=M/);
     assertJsonError(await getJson(`${relay.url}/stream?sub=${encodeURIComponent(JSON.stringify({ series: [{ run: 1, metric: 'x' }] }))}`), 400, /series\[0\]/);
-    // A URL over the relay's 16 KB limit is 414 with a JSON error.
+  });
+
+  it('a URL longer than 16 KB is refused with 414 and a JSON error', async () => {
+    await start();
     const long = `${relay.url}/runs?run=${'a'.repeat(17_000)}`;
     assertJsonError(await getJson(long), 414, /16384/);
   });
@@ -848,12 +888,24 @@ describe('relay bound parameters', () => {
     const run = `x' OR 1=1 -- ${suffix}`;
     const metric = "loss{rank=$1} ${x} {run:String}; DROP TABLE metric_points; '";
     const key = seriesKey({ run, metric });
-    const points = pointsFor(range(0, 4));
-    await insertPoints(run, metric, points);
+    // Written with bound parameters too (inline JSON data holding `{run:String}` is not what this test is about).
+    await writer.command({
+      query: `INSERT INTO ${TABLE} (run_id, metric, step, value, event_time)
+              SELECT {run:String}, {metric:String}, number, number + 0.25, fromUnixTimestamp64Milli(toInt64({base:Int64} + number * 1000)) FROM numbers(5)`,
+      query_params: { run, metric, base: BASE_TIME },
+    });
+    const points = pointsFor(range(0, 4), (s) => s + 0.25);
     const relay = await relayWith();
 
-    const client = await openReady(relay, { series: [{ run, metric }] });
+    // A row query whose value is placeholder and SQL text: bound, so it matches nothing and breaks nothing.
+    const sneaky = { kind: 'runs', params: { status: "{limit:UInt32}' OR 1=1 --", limit: 1000 } };
+    const client = await openReady(relay, { series: [{ run, metric }], rows: [sneaky] });
     assert.deepEqual(received(client, key), expected(points));
+    const [answer] = client.data<RowsEvent>('rows').filter((e) => e.key === rowsKey(sneaky));
+    assert.ok(answer, 'the row query was answered');
+    const mine = answer.rows.find((r) => r.run === run);
+    assert.ok(mine, 'the runs answer names the run');
+    assert.equal(mine.status, '');
     // ?run=&metric= form too.
     const plain = await open(`${relay.url}/stream?run=${encodeURIComponent(run)}&metric=${encodeURIComponent(metric)}`);
     await waitFor(() => plain.events.some((e) => e.event === 'ready'), 'ready on the plain stream');
@@ -867,7 +919,7 @@ describe('relay bound parameters', () => {
 
     const injection = "x' OR 1=1 --";
     const missing = await getJson(`${relay.url}/metrics/${encodeURIComponent(injection)}`);
-    assertJsonError(missing, 404);
+    assertJsonError(missing, 404, /not found/);
     assert.ok(missing.body.error.includes(`"${injection}"`), missing.body.error);
     const missingMetric = await getJson(`${relay.url}/metrics/${encodeURIComponent(run)}?metric=${encodeURIComponent('${x} OR 1=1')}`);
     assertJsonError(missingMetric, 404);
@@ -881,22 +933,27 @@ describe('relay bound parameters', () => {
 });
 
 describe('relay lifetime', () => {
-  it('a REST request in flight when the last viewer leaves still gets its answer', { timeout: 20_000 }, async () => {
+  it('a REST request in flight when the relay drops its last series still gets its answer, and later viewers are served', { timeout: 20_000 }, async () => {
     const run = uniqueRun('inflight');
     await insertPoints(run, 'loss', pointsFor(range(0, 4)));
-    const relay = await relayWith();
+    // A short linger: the relay lets go of the series right after its viewer leaves.
+    const relay = await relayWith({ linger: 50 });
     const viewer = await openReady(relay, { series: [{ run, metric: 'loss' }] });
 
-    // Keep the (serial) embedded engine busy for a moment, so the REST query waits in flight.
+    // Keep the (serial) embedded engine busy for a moment, so the REST query is in flight when the series is dropped.
     const busy = writer.query({ query: 'SELECT sleep(1.5)', format: 'JSONEachRow' }).then((r) => r.json());
     await sleep(100);
     const rest = getJson(`${relay.url}/runs?run=${encodeURIComponent(run)}`);
     await sleep(200);
     viewer.close();
-    await waitFor(() => relay.hub.viewers.size === 0, 'the viewer to leave');
+    await waitFor(() => relay.hub.viewers.size === 0 && relay.hub.seriesCount === 0, 'the relay to drop the viewer and its series');
     const reply = await rest;
     await busy;
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.deepEqual(reply.body, { runs: [{ run_id: run, metrics: ['loss'] }] });
+
+    // A viewer after that is served as the first was.
+    const again = await openReady(relay, { series: [{ run, metric: 'loss' }] });
+    assert.deepEqual(received(again, seriesKey({ run, metric: 'loss' })), expected(pointsFor(range(0, 4))));
   });
 });

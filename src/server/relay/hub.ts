@@ -77,6 +77,8 @@ const encoder = new TextEncoder();
 export class Viewer {
   readonly series = new Set<SeriesState>();
   readonly rows = new Set<RowsState>();
+  /** Snapshot width each series was asked at by this viewer. */
+  readonly columns = new Map<string, number>();
   /** Keys that still owe their first snapshot or answer. */
   readonly pending = new Set<string>();
   live = false;
@@ -106,6 +108,7 @@ export class RelayHub {
   private readonly options: Required<HubOptions>;
   private readonly timers: Array<ReturnType<typeof setInterval>> = [];
   private statusBytes: Uint8Array;
+  private readonly sharedSource: TelemetrySource;
   private stale = false;
   /** Polls done and viewers evicted (health and benchmarks). */
   polls = 0;
@@ -118,6 +121,16 @@ export class RelayHub {
   ) {
     this.options = { pointBudget: 20_000, logSize: 20_000, heartbeat: 15_000, stallTimeout: 3000, maxQueueBytes: 4 << 20, startTimeout: 10_000, linger: 15_000, ...options };
     this.pollInterval = options.pollInterval;
+    // Stores come and go with their viewers; the connection to ClickHouse stays (REST routes use it too).
+    const shared = this.source;
+    this.sharedSource = {
+      id: shared.id,
+      label: shared.label,
+      fetch: (plan, signal) => shared.fetch(plan, signal),
+      rows: (queries, signal) => shared.rows(queries, signal),
+      describeRuns: (runs, signal) => shared.describeRuns(runs, signal),
+      close: async () => {},
+    };
     this.statusBytes = this.statusEvent(this.lastHealth);
     this.timers.push(setInterval(() => this.sweep(), 250));
     this.timers.push(setInterval(() => this.broadcastRaw(encoder.encode(`: heartbeat ${Date.now()}\n\n`)), this.options.heartbeat));
@@ -130,7 +143,7 @@ export class RelayHub {
 
   private makeStore(): TelemetryStore {
     const store = new TelemetryStore(
-      this.source,
+      this.sharedSource,
       {
         pollInterval: this.pollInterval,
         pointBudget: this.options.pointBudget,
@@ -180,6 +193,7 @@ export class RelayHub {
   rowQuery(sub: RowsSubscription): RowQuery {
     const sql = this.catalog.get(sub.kind);
     if (!sql) throw new Error(`This relay does not know the query "${String(sub.kind).slice(0, 60)}"; it serves ${[...this.catalog.keys()].join(', ')}.`);
+    checkParams(sub.kind, sql, sub.params);
     return { kind: sub.kind, sql, params: sub.params };
   }
 
@@ -206,6 +220,7 @@ export class RelayHub {
       const state = this.seriesState(s);
       state.viewers.add(viewer);
       viewer.series.add(state);
+      viewer.columns.set(state.key, s.columns ?? 2000);
       if (!state.loadedAt) viewer.pending.add(state.key);
     }
     for (const r of sub.rows ?? []) {
@@ -299,7 +314,7 @@ export class RelayHub {
       state.sentUntil = buffer.watermark;
       for (const viewer of state.viewers) {
         if (!viewer.pending.delete(state.key)) continue;
-        if (viewer.live) this.write(viewer, this.snapshot(state, state.loadedAt));
+        if (viewer.live) this.write(viewer, this.snapshot(state, viewer, state.loadedAt));
         else if (viewer.pending.size === 0) this.start(viewer);
       }
       return;
@@ -342,7 +357,7 @@ export class RelayHub {
     for (const state of viewer.series) {
       if (!state.loadedAt) continue;
       if (holds(state.key) && state.loadedAt <= resume) replay.add(state.key);
-      else this.write(viewer, this.snapshot(state));
+      else this.write(viewer, this.snapshot(state, viewer));
     }
     if (replay.size) for (const entry of this.log) if (entry.seq > resume && replay.has(entry.key)) this.write(viewer, entry.bytes);
     for (const state of viewer.rows) {
@@ -354,9 +369,9 @@ export class RelayHub {
   }
 
   /** A series as held, reduced to the viewer's columns; serialized once per version and width. */
-  private snapshot(state: SeriesState, seq?: number): Uint8Array {
+  private snapshot(state: SeriesState, viewer: Viewer, seq?: number): Uint8Array {
     const buffer = state.buffer!;
-    const columns = Math.min(8192, Math.max(16, Math.floor(state.sub.columns ?? 2000)));
+    const columns = Math.min(8192, Math.max(16, Math.floor(viewer.columns.get(state.key) ?? 2000)));
     const id = seq === undefined ? '' : `id: ${this.epoch}-${seq}\n`;
     const cached = state.snapshots.get(columns);
     if (!id && cached && cached.version === buffer.version) return cached.bytes;
@@ -420,6 +435,27 @@ export class RelayHub {
     this.evicted++;
     this.disconnect(viewer);
     viewer.socket.destroy();
+  }
+}
+
+/**
+ * Every `{name:Type}` of the SQL has a value of that type: all row queries of
+ * a poll are one ClickHouse request, so one viewer's bad value must be refused
+ * here rather than fail the poll for everybody.
+ */
+export function checkParams(kind: string, sql: string, params: Record<string, unknown>): void {
+  for (const [, name, type] of sql.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z0-9_()]+)\s*\}/g)) {
+    const value = params[name];
+    const array = /^Array\((.+)\)$/.exec(type);
+    const fits = (v: unknown, t: string): boolean => {
+      if (t === 'String') return typeof v === 'string';
+      const int = /^(U?)Int(8|16|32|64)$/.exec(t);
+      if (int) return typeof v === 'number' && Number.isSafeInteger(v) && (int[1] !== 'U' || v >= 0) && (int[2] !== '8' || Math.abs(v) < 256);
+      if (/^Float(32|64)$/.test(t)) return typeof v === 'number' && Number.isFinite(v);
+      return false;
+    };
+    const ok = array ? Array.isArray(value) && value.every((v) => fits(v, array[1])) : fits(value, type);
+    if (!ok) throw new Error(`Query "${kind}" needs ${name} as ${type}; got ${JSON.stringify(value)?.slice(0, 80) ?? 'nothing'}.`);
   }
 }
 

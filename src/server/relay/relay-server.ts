@@ -79,7 +79,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const token = options.token ? Buffer.from(options.token) : undefined;
   const cache = new AnswerCache(Math.max(250, hub.pollInterval / 2));
 
-  const server: Server = createServer((req, res) => {
+  // Headers may be longer than Node's 16 KiB default so that an overlong URL gets the relay's own 414.
+  const server: Server = createServer({ maxHeaderSize: 4 * LIMITS.urlBytes }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 502;
       const message = error instanceof HttpError ? error.message : `ClickHouse did not answer: ${firstLine(error)}`;
