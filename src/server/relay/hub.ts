@@ -84,6 +84,8 @@ export class Viewer {
   live = false;
   closed = false;
   blockedSince = 0;
+  /** Bytes of the first burst (snapshots): allowed on top of the queue limit, as no viewer can read them before they are sent. */
+  allowance = 0;
   startTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -212,7 +214,10 @@ export class RelayHub {
     const resumeFrom = this.resumePoint(lastEventId);
     const viewer = new Viewer(socket, resumeFrom, sub.have ? new Set(sub.have) : undefined);
     this.viewers.add(viewer);
-    socket.on('drain', () => (viewer.blockedSince = 0));
+    socket.on('drain', () => {
+      viewer.blockedSince = 0;
+      viewer.allowance = 0;
+    });
     socket.on('close', () => this.disconnect(viewer));
     this.write(viewer, encoder.encode(`retry: 2000\n\n`));
     this.write(viewer, this.statusBytes);
@@ -418,9 +423,10 @@ export class RelayHub {
   /** Writes without waiting; a viewer that cannot keep up is evicted, never waited for. */
   private write(viewer: Viewer, bytes: Uint8Array) {
     if (viewer.closed) return;
+    if (!viewer.live) viewer.allowance += bytes.byteLength;
     const flushed = viewer.socket.write(bytes);
     if (!flushed && !viewer.blockedSince) viewer.blockedSince = Date.now();
-    if (viewer.socket.writableLength > this.options.maxQueueBytes) this.evict(viewer);
+    if (viewer.socket.writableLength > this.options.maxQueueBytes + viewer.allowance) this.evict(viewer);
   }
 
   private sweep() {

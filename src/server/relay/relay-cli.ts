@@ -1,7 +1,7 @@
 /** `trainwatch relay`: settings from flags, then the user's environment names, then defaults. */
 import { readFileSync } from 'node:fs';
 import { integer, parse, untilInterrupted, UsageError } from '../cli-args.js';
-import { startClickHouseServer, type EmbeddedClickHouse } from '../clickhouse-server.js';
+import type { EmbeddedClickHouse } from '../clickhouse-server.js';
 import { startRelay } from './relay-server.js';
 
 export async function relayCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -27,6 +27,8 @@ export async function relayCommand(args: string[], env: NodeJS.ProcessEnv = proc
   let url = v.clickhouse;
   if (v.embedded) {
     if (url) throw new UsageError('give --clickhouse or --embedded, not both');
+    // chDB is loaded only here: a relay in front of a real ClickHouse does not carry the engine.
+    const { startClickHouseServer } = await import('../clickhouse-server.js');
     embedded = await startClickHouseServer({ port: 0 });
     url = embedded.url;
   }
