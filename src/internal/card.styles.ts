@@ -23,7 +23,8 @@ export const cardStyles = css`
     box-sizing: border-box;
     height: 100%;
   }
-  header {
+  header,
+  .header {
     display: flex;
     align-items: baseline;
     gap: 8px;
