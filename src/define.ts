@@ -1,4 +1,6 @@
 /** Registers every trainwatch tag (guarded: loading this twice is harmless) and re-exports the API. */
+// The source first: elements inside it that upgrade after it find it at once.
+import './elements/trainwatch-source/trainwatch-source.js';
 import './elements/loss-chart/loss-chart.js';
 import './elements/metric-chart/metric-chart.js';
 import './elements/big-number/big-number.js';

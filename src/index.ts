@@ -16,6 +16,8 @@ export { RunPicker, type RunStatus, type RunSummary, type RunsChangeDetail } fro
 export { TimeRange, type RangeChangeDetail } from './elements/time-range/time-range.component.js';
 export { ConnectionStatus, summarize as summarizeConnection, type ConnectionLevel, type ConnectionSummary } from './elements/connection-status/connection-status.component.js';
 export { TrainwatchElement } from './internal/trainwatch-element.js';
+export { TrainwatchSource } from './elements/trainwatch-source/trainwatch-source.component.js';
+export type { SourceSettings } from './internal/source-context.js';
 export { RowsController, type RowsSelection, type RowsStatus } from './store/rows-controller.js';
 export { colorFor, PALETTE } from './chart/colors.js';
 export { formatWithUnit } from './chart/format.js';

@@ -1,10 +1,13 @@
 /**
- * What every data element shares: where its data comes from (the source
- * attributes, falling back to the page's `configure()`), a theme, and the
- * `trainwatch-state` event announcing loading / ready / empty / error.
+ * What every data element shares: where its data comes from (its own source
+ * attributes, over the enclosing `<trainwatch-source>`, over the page's
+ * `configure()`), a theme, and the `trainwatch-state` event announcing
+ * loading / ready / empty / error.
  */
+import { ContextConsumer } from '@lit/context';
 import { LitElement } from 'lit';
 import { pageSource, type SourceConfig } from '../store/registry.js';
+import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } from './source-context.js';
 
 export type DataState = 'loading' | 'ready' | 'empty' | 'error';
 
@@ -40,17 +43,40 @@ export class TrainwatchElement extends LitElement {
   state: DataState = 'loading';
   stateMessage = '';
 
-  /** The page's source with this element's overrides. */
+  /** What the enclosing `<trainwatch-source>` hands down (undefined outside one). */
+  private inherited: SourceSettings | undefined;
+
+  constructor() {
+    super();
+    ensureContextRoot();
+    // Added first, so the answer is in before the data controllers subscribe on connect.
+    new ContextConsumer(this, {
+      context: sourceContext,
+      subscribe: true,
+      callback: (value) => {
+        this.inherited = value;
+        // willUpdate re-reads sourceConfig(); the data controllers resubscribe if it changed.
+        this.requestUpdate();
+      },
+    });
+  }
+
+  /**
+   * Where this element reads from: its own attributes, over the enclosing
+   * `<trainwatch-source>`, over `configure()`. Naming a URL (`src`) brings its
+   * own credentials: the page's are never sent to another server.
+   */
   protected sourceConfig(): SourceConfig {
-    return {
-      ...pageSource(),
-      ...(this.src ? { url: this.src } : {}),
-      ...(this.user !== undefined ? { user: this.user } : {}),
-      ...(this.password !== undefined ? { password: this.password } : {}),
-      ...(this.token !== undefined ? { token: this.token } : {}),
-      ...(this.table ? { table: this.table } : {}),
-      ...(this.pollInterval ? { pollInterval: this.pollInterval } : {}),
-    };
+    const page = pageSource();
+    const fromSource = this.inherited ? layerSource(page, this.inherited) : page;
+    return layerSource(fromSource, {
+      url: this.src?.trim() || undefined,
+      user: this.user,
+      password: this.password,
+      token: this.token,
+      table: this.table?.trim() || undefined,
+      pollInterval: this.pollInterval && this.pollInterval > 0 ? this.pollInterval : undefined,
+    });
   }
 
   /** Records the state and fires `trainwatch-state` when it changed. */
