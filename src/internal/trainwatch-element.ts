@@ -6,7 +6,7 @@
  */
 import { ContextConsumer } from '@lit/context';
 import { LitElement } from 'lit';
-import { pageSource, type SourceConfig } from '../store/registry.js';
+import { onConfigure, pageSource, type SourceConfig } from '../store/registry.js';
 import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } from './source-context.js';
 
 export type DataState = 'loading' | 'ready' | 'empty' | 'error';
@@ -59,6 +59,19 @@ export class TrainwatchElement extends LitElement {
         this.requestUpdate();
       },
     });
+  }
+
+  private stopFollowingPage: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopFollowingPage = onConfigure(() => this.requestUpdate());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopFollowingPage?.();
+    this.stopFollowingPage = undefined;
   }
 
   /**

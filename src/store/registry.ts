@@ -26,9 +26,22 @@ export interface SourceConfig {
 const DEFAULTS: SourceConfig = { url: 'http://127.0.0.1:8123' };
 let pageDefaults: SourceConfig = { ...DEFAULTS };
 
-/** Sets the page-wide source that elements use when they have no `src` of their own. */
+const listeners = new Set<() => void>();
+
+/**
+ * Sets the page-wide source that elements use when neither they nor an
+ * enclosing `<trainwatch-source>` say otherwise. Elements already on the page
+ * follow the change (a notebook may configure after its elements render).
+ */
 export function configure(config: Partial<SourceConfig>): void {
   pageDefaults = { ...pageDefaults, ...config };
+  for (const listener of [...listeners]) listener();
+}
+
+/** Calls `listener` after every `configure()`; returns the unsubscribe function. */
+export function onConfigure(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 export function pageSource(): SourceConfig {
@@ -38,6 +51,7 @@ export function pageSource(): SourceConfig {
 /** Test hook: back to the built-in defaults. */
 export function resetConfiguration(): void {
   pageDefaults = { ...DEFAULTS };
+  for (const listener of [...listeners]) listener();
 }
 
 export type SourceFactory = (config: SourceConfig) => TelemetrySource;

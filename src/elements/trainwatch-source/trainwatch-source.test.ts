@@ -109,6 +109,15 @@ describe('<trainwatch-source>', () => {
     expect(number.shadowRoot!.textContent).to.contain('0.333');
   });
 
+  it('lets configure() after the elements render move them (a notebook configures late)', async () => {
+    const run = await runWithSteps('configure-late', [4, 6]);
+    configure({ url: UNREACHABLE });
+    const chart = await fixture<LossChart>(html`<loss-chart run=${run} smoothing="0"></loss-chart>`);
+    await waitFor(() => chart.state === 'error', 'the error from the first page source');
+    configure({ url: SOURCE_URL });
+    expect(await drawn(chart)).to.deep.equal([4, 6]);
+  });
+
   it('reaches elements that connected before the source element was defined', async () => {
     const run = await runWithSteps('source-late', [1, 2]);
     // A fresh tag, so it is certainly undefined while the chart connects inside it.
