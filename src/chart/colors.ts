@@ -7,7 +7,15 @@
  */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#c9a227', '#ff9da7', '#9c755f', '#7f7f7f'];
 
-const assigned = new Map<string, string>();
+/**
+ * Kept on the page, not in this module: two copies of trainwatch on one page
+ * (two notebook cells each inlining the bundle, or the bundle beside the ESM
+ * build) still agree on every run's colour.
+ */
+const assigned: Map<string, string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('trainwatch-run-colors')] ??= new Map<string, string>()) as Map<
+  string,
+  string
+>;
 
 export function colorFor(id: string): string {
   let color = assigned.get(id);
