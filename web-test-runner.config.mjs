@@ -141,7 +141,7 @@ function embeddedClickHouse() {
 
 export default {
   files: viaRelay
-    ? ['src/elements/**/*.test.ts', 'test/browser/relay-source.test.ts']
+    ? ['src/elements/**/*.test.ts', 'test/browser/relay-source.test.ts', 'test/browser/static-page.test.ts']
     : ['src/**/*.test.ts', 'test/browser/**/*.test.ts', '!test/browser/relay-source.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'production'] },
   concurrency: 1,
