@@ -24,9 +24,20 @@ export interface SourceConfig {
 }
 
 const DEFAULTS: SourceConfig = { url: 'http://127.0.0.1:8123' };
-let pageDefaults: SourceConfig = { ...DEFAULTS };
 
-const listeners = new Set<() => void>();
+/**
+ * The page's settings live on the page, not in this module: with two copies
+ * of trainwatch loaded (two notebook cells inlining the bundle), the tags
+ * belong to the first copy, and a `configure()` from either must reach them.
+ */
+interface PageSettings {
+  config: SourceConfig;
+  listeners: Set<() => void>;
+}
+const page: PageSettings = ((globalThis as Record<symbol, unknown>)[Symbol.for('trainwatch-page-source')] ??= {
+  config: { ...DEFAULTS },
+  listeners: new Set(),
+}) as PageSettings;
 
 /**
  * Sets the page-wide source that elements use when neither they nor an
@@ -34,24 +45,24 @@ const listeners = new Set<() => void>();
  * follow the change (a notebook may configure after its elements render).
  */
 export function configure(config: Partial<SourceConfig>): void {
-  pageDefaults = { ...pageDefaults, ...config };
-  for (const listener of [...listeners]) listener();
+  page.config = { ...page.config, ...config };
+  for (const listener of [...page.listeners]) listener();
 }
 
 /** Calls `listener` after every `configure()`; returns the unsubscribe function. */
 export function onConfigure(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  page.listeners.add(listener);
+  return () => page.listeners.delete(listener);
 }
 
 export function pageSource(): SourceConfig {
-  return pageDefaults;
+  return page.config;
 }
 
 /** Test hook: back to the built-in defaults. */
 export function resetConfiguration(): void {
-  pageDefaults = { ...DEFAULTS };
-  for (const listener of [...listeners]) listener();
+  page.config = { ...DEFAULTS };
+  for (const listener of [...page.listeners]) listener();
 }
 
 export type SourceFactory = (config: SourceConfig) => TelemetrySource;
@@ -72,6 +83,45 @@ function makeSourceFor(config: SourceConfig): TelemetrySource {
   return match ? match[1](config) : new ClickHouseSource(config);
 }
 
+/**
+ * A source that could not be built (a malformed URL, an invalid table name):
+ * every request fails with the reason, so each element says what is wrong
+ * instead of the constructor's exception escaping into the page.
+ */
+class UnusableSource implements TelemetrySource {
+  readonly id: string;
+  readonly label: string;
+  private readonly reason: string;
+
+  constructor(config: SourceConfig, reason: string) {
+    this.id = `unusable:${config.url}|${config.table ?? ''}`;
+    this.label = `the source ${config.url}`;
+    this.reason = `Cannot use this source: ${reason}`;
+  }
+
+  fetch(): Promise<never> {
+    return Promise.reject(new Error(this.reason));
+  }
+
+  rows(): Promise<never> {
+    return Promise.reject(new Error(this.reason));
+  }
+
+  describeRuns(): Promise<never> {
+    return Promise.reject(new Error(this.reason));
+  }
+
+  async close(): Promise<void> {}
+}
+
+function safely(makeSource: SourceFactory, config: SourceConfig): TelemetrySource {
+  try {
+    return makeSource(config);
+  } catch (error) {
+    return new UnusableSource(config, error instanceof Error ? error.message : String(error));
+  }
+}
+
 const stores = new Map<string, TelemetryStore>();
 
 function sourceKey(config: SourceConfig): string {
@@ -83,7 +133,7 @@ export function storeFor(config: SourceConfig, makeSource: SourceFactory = makeS
   const key = sourceKey(config);
   let store = stores.get(key);
   if (!store) {
-    const created: TelemetryStore = new TelemetryStore(makeSource(config), { pollInterval: config.pollInterval, pointBudget: config.pointBudget }, () => {
+    const created: TelemetryStore = new TelemetryStore(safely(makeSource, config), { pollInterval: config.pollInterval, pointBudget: config.pointBudget }, () => {
       if (stores.get(key) === created) stores.delete(key);
     });
     store = created;
