@@ -3,13 +3,17 @@ import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatDuration, formatWithUnit } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { checkpointColumns, parseList, sortCheckpoints, TEXT_COLUMNS, type SortDirection } from './checkpoint-table.columns.js';
-import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointStats } from './checkpoint-table.queries.js';
+import { checkpointsCsv, type CsvOrder } from './checkpoint-table.csv.js';
+import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointQueryOptions, type CheckpointStats } from './checkpoint-table.queries.js';
 import { checkpointTableStyles } from './checkpoint-table.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
+import { rowsOnce } from './rows-once.js';
 
 export interface CheckpointSelectDetail {
   run: string;
@@ -44,14 +48,25 @@ const MAX_LIMIT = 10_000;
  * @attr poll-interval - Poll interval in ms (default 2000).
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
- * Headers sort the table (click, or Enter/Space on the focused header); a row
- * selects its checkpoint on click or Enter.
+ * Each column header is a button in a `<th scope="col">` carrying `aria-sort`:
+ * click it, or Enter/Space on it, to sort; again to reverse. A row selects its
+ * checkpoint on click, Enter or Space (the chosen row is marked
+ * `aria-current`); Up/Down/Home/End move between rows.
+ *
+ * Export (the ⤓ menu in the header, or `toCSV()`): CSV of the rows listed, in
+ * the order shown, one column per benchmark (headed by its metric name), with
+ * bytes, seconds and scores at full precision and times in ISO 8601 UTC. The
+ * "all checkpoints" entry (`toCSV({ raw: true })`) asks for every checkpoint of
+ * the runs regardless of `limit`, up to `CheckpointTable.rawRowLimit` (100,000)
+ * rows; beyond that it fails with a message rather than fetch without bound.
  *
  * @fires trainwatch-checkpoint-select - A row was chosen; `detail` is `{ run, step, time }` (time in epoch ms).
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card.
- * @csspart header - Title.
+ * @csspart header - Title and export menu.
+ * @csspart export - The export menu's button (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart summary - The statistics line(s).
  * @csspart table - The table.
  *
@@ -62,7 +77,10 @@ const MAX_LIMIT = 10_000;
  * @cssprop --trainwatch-border-color - Card border.
  */
 export class CheckpointTable extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, checkpointTableStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, checkpointTableStyles];
+
+  /** Most rows `toCSV({ raw: true })` fetches; more fails with a message instead. */
+  static rawRowLimit = 100_000;
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -80,6 +98,8 @@ export class CheckpointTable extends TrainwatchElement {
     heading: { type: String },
     sortKey: { state: true },
     sortDirection: { state: true },
+    selectedKey: { state: true },
+    exportError: { state: true },
   };
 
   declare run: string;
@@ -97,6 +117,9 @@ export class CheckpointTable extends TrainwatchElement {
   /** Column the rows are sorted by: `run`, `step`, `time`, `size`, `save`, `path`, `hosted`, or `eval:<metric>`. */
   declare sortKey: string;
   declare sortDirection: SortDirection;
+  /** The last row chosen (`run` NUL `step`), marked `aria-current`. */
+  private declare selectedKey: string;
+  private declare exportError: string;
 
   private readonly data = new RowsController<'checkpoints'>(this, () => {
     const queries: Record<string, RowQuery> = this.configError() || !this.runs.length ? {} : { checkpoints: this.query() };
@@ -114,6 +137,8 @@ export class CheckpointTable extends TrainwatchElement {
     this.lowerBetter = '';
     this.sortKey = 'time';
     this.sortDirection = 'descending';
+    this.selectedKey = '';
+    this.exportError = '';
   }
 
   get runs(): string[] {
@@ -142,8 +167,43 @@ export class CheckpointTable extends TrainwatchElement {
     this.sortDirection = TEXT_COLUMNS.has(key) ? 'ascending' : 'descending';
   }
 
-  private query(): RowQuery {
-    return checkpointsQuery({
+  /**
+   * The checkpoints as CSV (RFC 4180, CRLF line ends), in the order the table
+   * shows them. By default the rows listed (at most `limit`); with `raw`, every
+   * checkpoint of the runs from a fresh query, up to `CheckpointTable.rawRowLimit`
+   * rows (more rejects with a message). Rejects on an invalid configuration or
+   * a failed query. With nothing listed, only the header line.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const order: CsvOrder = { ...this.columnOptions(), sortKey: this.sortKey, sortDirection: this.sortDirection };
+    if (!options.raw) return checkpointsCsv(this.checkpoints.checkpoints, order);
+    const error = this.configError();
+    if (error) throw new Error(error);
+    if (!this.runs.length) return checkpointsCsv([], order);
+    const max = (this.constructor as typeof CheckpointTable).rawRowLimit;
+    const rows = await rowsOnce(this.sourceConfig(), checkpointsQuery({ ...this.queryOptions(), limit: max + 1 }));
+    if (rows.length > max) {
+      throw new Error(`More than ${max.toLocaleString('en-US')} checkpoints: too many for one CSV. Export fewer runs at a time, or use hosted-only.`);
+    }
+    return checkpointsCsv(readCheckpoints(rows).checkpoints, order);
+  }
+
+  private async exportCsv(raw: boolean) {
+    try {
+      const csv = await this.toCSV({ raw });
+      this.exportError = '';
+      download(fileName([...this.runs, this.hostedOnly ? 'hosted-checkpoints' : 'checkpoints', ...(raw ? ['all'] : [])], 'csv'), csv);
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+    }
+  }
+
+  private columnOptions() {
+    return { multiRun: this.runs.length > 1, evalMetric: this.evalMetric, lowerBetter: new Set(parseList(this.lowerBetter)) };
+  }
+
+  private queryOptions(): CheckpointQueryOptions {
+    return {
       runs: this.runs,
       metric: this.metric,
       evalMetric: this.evalMetric,
@@ -154,7 +214,11 @@ export class CheckpointTable extends TrainwatchElement {
       whereField: this.whereField,
       hostedOnly: this.hostedOnly,
       limit: this.limit,
-    });
+    };
+  }
+
+  private query(): RowQuery {
+    return checkpointsQuery(this.queryOptions());
   }
 
   protected override willUpdate(): void {
@@ -196,6 +260,7 @@ export class CheckpointTable extends TrainwatchElement {
   private select(c: Checkpoint, event: Event) {
     // A click on the hosted link follows the link; it does not also select the row.
     if (event.composedPath().some((node) => node instanceof HTMLAnchorElement)) return;
+    this.selectedKey = rowKey(c);
     this.dispatchEvent(
       new CustomEvent<CheckpointSelectDetail>('trainwatch-checkpoint-select', {
         detail: { run: c.run, step: c.step, time: c.time },
@@ -211,18 +276,42 @@ export class CheckpointTable extends TrainwatchElement {
     const title = this.heading ?? (this.hostedOnly ? 'Hosted checkpoints' : 'Checkpoints');
     return html`
       <div part="base" class="base">
-        <header part="header"><span class="title">${title}</span></header>
+        <div class="header" part="header">
+          <span class="title">${title}</span>
+          ${state === 'ready'
+            ? renderExportMenu(
+                [
+                  { label: 'CSV of the rows listed', run: () => this.exportCsv(false) },
+                  { label: 'CSV of all checkpoints', run: () => this.exportCsv(true) },
+                ],
+                title.toLowerCase(),
+              )
+            : nothing}
+        </div>
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${state === 'ready' ? this.renderReady(checkpoints, stats) : html`<p class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</p>`}
       </div>
     `;
   }
 
+  private onRowKey(c: Checkpoint, event: KeyboardEvent) {
+    const row = event.currentTarget as HTMLTableRowElement;
+    if (event.target !== row) return; // keys on the hosted link are the link's
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.select(c, event);
+      return;
+    }
+    const rows = [...row.parentElement!.children] as HTMLElement[];
+    const at = rows.indexOf(row);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1 }[event.key];
+    if (next === undefined || !rows[next]) return;
+    event.preventDefault();
+    rows[next].focus();
+  }
+
   private renderReady(checkpoints: Checkpoint[], stats: CheckpointStats[]) {
-    const columns = checkpointColumns(checkpoints, {
-      multiRun: this.runs.length > 1,
-      evalMetric: this.evalMetric,
-      lowerBetter: new Set(parseList(this.lowerBetter)),
-    });
+    const columns = checkpointColumns(checkpoints, this.columnOptions());
     const sortColumn = columns.find((c) => c.key === this.sortKey) ?? columns.find((c) => c.key === 'time')!;
     const rows = sortCheckpoints(checkpoints, sortColumn, this.sortDirection);
     const multi = this.runs.length > 1;
@@ -251,8 +340,9 @@ export class CheckpointTable extends TrainwatchElement {
                 tabindex="0"
                 data-run=${c.run}
                 data-step=${c.step}
+                aria-current=${rowKey(c) === this.selectedKey ? 'true' : nothing}
                 @click=${(e: Event) => this.select(c, e)}
-                @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.select(c, e)}
+                @keydown=${(e: KeyboardEvent) => this.onRowKey(c, e)}
               >
                 ${columns.map((col) => html`<td class=${col.numeric ? 'num' : ''} data-column=${col.key} title=${col.key === 'path' ? c.path : nothing}>${col.cell(c)}</td>`)}
               </tr>`,
@@ -273,6 +363,8 @@ export class CheckpointTable extends TrainwatchElement {
     return parts.join(' · ');
   }
 }
+
+const rowKey = (c: Checkpoint) => `${c.run}\u0000${c.step}`;
 
 declare global {
   interface GlobalEventHandlersEventMap {

@@ -74,6 +74,10 @@ export const checkpointTableStyles = css`
   tbody tr:hover {
     background: var(--_select);
   }
+  tbody tr[aria-current='true'] {
+    background: var(--_select);
+    box-shadow: inset 3px 0 0 var(--_fg);
+  }
   tbody tr:focus-visible {
     outline: 2px solid var(--_fg);
     outline-offset: -2px;

@@ -3,11 +3,14 @@ import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatDuration, formatStep, formatTime, formatWithUnit } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { milestones, parseTargets, rateOf, type Milestone, type Target } from './milestone-bar.model.js';
+import { milestonesCsv } from './milestone-bar.csv.js';
 import { milestonesQuery, readMilestones, type MilestoneData } from './milestone-bar.queries.js';
 import { milestoneBarStyles } from './milestone-bar.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
@@ -34,11 +37,21 @@ type Config = { targets: Target[]; windowSeconds: number } | { error: string };
  * The track has one equal segment per milestone, from the previous target to
  * this one, so 3e9 and 8e10 both read well. Times are counted from the
  * metric's first point; ETAs from its latest point, at the rate of the window.
+ * The track is drawn for the eye; screen readers get its one-sentence summary
+ * (it is an image with a label) and the list of milestones below it.
+ *
+ * Export (the ⤓ menu in the header, or `toCSV()`): a CSV line per milestone
+ * with its target, status, time and step reached, seconds it took, percent,
+ * ETA in seconds and as a time, and the value and time the ETAs count from
+ * (full precision, times in ISO 8601 UTC). The element has no row limit, so
+ * `toCSV({ raw: true })` is the same.
  *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card.
- * @csspart header - Title, current value and rate.
+ * @csspart header - Title, data age and export menu.
+ * @csspart export - The export menu's button (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart track - The progress track with the milestone marks.
  * @csspart list - The milestones with their times and ETAs.
  *
@@ -48,7 +61,7 @@ type Config = { targets: Target[]; windowSeconds: number } | { error: string };
  * @cssprop --trainwatch-muted-color - Secondary text.
  */
 export class MilestoneBar extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, milestoneBarStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, milestoneBarStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -104,6 +117,19 @@ export class MilestoneBar extends TrainwatchElement {
     return this.clock.running || this.data.store !== undefined;
   }
 
+  /**
+   * The milestones as CSV (RFC 4180, CRLF line ends), smallest target first;
+   * only the header line before data. `raw` changes nothing: every milestone
+   * is always shown.
+   */
+  async toCSV(_options: { raw?: boolean } = {}): Promise<string> {
+    return milestonesCsv(this.run.trim(), this.metric, this.milestones, this.progress);
+  }
+
+  private async exportCsv() {
+    download(fileName([this.run.trim(), this.metric, 'milestones'], 'csv'), await this.toCSV());
+  }
+
   protected override willUpdate(): void {
     this.data.sync();
   }
@@ -139,7 +165,10 @@ export class MilestoneBar extends TrainwatchElement {
     const data = this.progress;
     return html`
       <div part="base" class="base" style="--_fill: var(--trainwatch-milestone-color, ${colorFor(this.run.trim())})">
-        <header part="header"><span class="title">${this.heading ?? this.metric}</span>${data ? this.renderAge(data) : nothing}</header>
+        <div class="header" part="header">
+          <span class="title">${this.heading ?? this.metric}</span>${data ? this.renderAge(data) : nothing}
+          ${state === 'ready' ? renderExportMenu([{ label: 'CSV of the milestones', run: () => this.exportCsv() }], `${this.heading ?? this.metric} milestones`) : nothing}
+        </div>
         ${state === 'ready' && data
           ? this.renderProgress(data)
           : html`<p class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</p>`}
@@ -163,7 +192,7 @@ export class MilestoneBar extends TrainwatchElement {
         <span class="current-value">${formatWithUnit(data.lastValue, this.unit)}</span>
         <span class="rate">${Number.isFinite(rate) ? `${formatWithUnit(rate, `${this.unit}/s`)} over the last ${formatDuration(span)}` : 'rate unknown'}</span>
       </div>
-      <div part="track" class="track" aria-hidden="true">
+      <div part="track" class="track" role="img" aria-label=${this.trackSummary(list, data)}>
         ${list.map((m, i) => {
           const from = i ? list[i - 1].value : 0;
           const share = Math.max(0, Math.min(1, (data.lastValue - from) / (m.value - from)));
@@ -173,7 +202,7 @@ export class MilestoneBar extends TrainwatchElement {
           </div>`;
         })}
       </div>
-      <ol part="list">
+      <ol part="list" aria-label="Milestones">
         ${list.map((m) => html`<li class=${m.status}>
           <span class="label">${m.label}</span>
           <span class="target">${formatWithUnit(m.value, this.unit)}</span>
@@ -181,6 +210,18 @@ export class MilestoneBar extends TrainwatchElement {
         </li>`)}
       </ol>
     `;
+  }
+
+  /** The track in one sentence: how far, how many reached, the next one. */
+  private trackSummary(list: Milestone[], data: MilestoneData): string {
+    const reached = list.filter((m) => m.status === 'reached').length;
+    const next = list.find((m) => m.status === 'current');
+    const goal = list.at(-1);
+    return [
+      `Progress ${formatWithUnit(data.lastValue, this.unit)}${goal ? ` of ${formatWithUnit(goal.value, this.unit)}` : ''}`,
+      `${reached} of ${list.length} milestones reached`,
+      ...(next ? [`next ${next.label} at ${formatPercent(next.percent)}`] : []),
+    ].join(', ');
   }
 
   private statusText(m: Milestone) {

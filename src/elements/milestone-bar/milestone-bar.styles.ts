@@ -91,17 +91,17 @@ export const milestoneBarStyles = css`
     font-weight: 600;
   }
   .label::before {
-    content: '○';
+    content: '○' / '';
     display: inline-block;
     width: 1.3em;
     color: var(--_muted);
   }
   li.reached .label::before {
-    content: '✓';
+    content: '✓' / '';
     color: var(--_good);
   }
   li.current .label::before {
-    content: '●';
+    content: '●' / '';
     color: var(--_fill);
   }
   .target,

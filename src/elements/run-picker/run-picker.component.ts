@@ -3,9 +3,14 @@ import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatStep, toNumber } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
+import type { QueryRow } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { parseList } from '../../internal/list.js';
+import { rowsOnce } from '../checkpoint-table/rows-once.js';
+import { runsCsv } from './run-picker.csv.js';
 import { runsQuery } from './run-picker.queries.js';
 import { runPickerStyles } from './run-picker.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
@@ -32,22 +37,45 @@ export interface RunsChangeDetail {
  * Lists every run, newest report first, with its status: `finished` or
  * `failed` from its latest `run.status` row (docs/data-contract.md),
  * otherwise `live` while it reported within `stale-after` seconds and `stale`
- * after. Clicking a badge (or Space/Enter on it) toggles the run.
+ * after. The runs are a list of toggle buttons (`aria-pressed`), each in the
+ * run's page-wide colour: click, Space or Enter toggles the run.
+ *
+ * Export (the ⤓ menu, or `toCSV()`): CSV of the runs listed, newest report
+ * first, with status, failure reason, whether selected, first and last report
+ * (ISO 8601 UTC) and last step. `toCSV({ raw: true })` asks for every run in
+ * the table regardless of `limit`, up to `RunPicker.rawRowLimit` (100,000);
+ * more fails with a message.
  *
  * @attr selected - Comma-separated selected runs. Unset: the first `default-count` runs once they load.
  * @attr default-count - Runs selected when `selected` is unset (default 2).
  * @attr status-metric - Metric carrying run status (default `run.status`).
  * @attr stale-after - Seconds without a report before a running run shows as stale (default 60).
- * @attr limit - Most runs listed (default 50).
+ * @attr limit - Most runs listed (default 50, at most 1000).
+ * @attr src - ClickHouse HTTP URL. Default: the page's `configure()` source.
+ * @attr user - ClickHouse user.
+ * @attr password - ClickHouse password.
+ * @attr table - Database-qualified table.
+ * @attr poll-interval - Poll interval in ms (default 2000).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * @fires trainwatch-runs-change - The selection changed; `detail` is `{ runs }`.
- * @fires trainwatch-state - The data state changed.
+ * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The bar around the badges.
  * @csspart badge - Each run's button.
+ * @csspart export - The export menu's button (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
+ *
+ * @cssprop --trainwatch-background - Bar background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text.
+ * @cssprop --trainwatch-border-color - Bar and badge borders.
  */
 export class RunPicker extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, runPickerStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, runPickerStyles];
+
+  /** Most runs `toCSV({ raw: true })` fetches; more fails with a message instead. */
+  static rawRowLimit = 100_000;
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -56,6 +84,7 @@ export class RunPicker extends TrainwatchElement {
     statusMetric: { type: String, attribute: 'status-metric' },
     staleAfter: { type: Number, attribute: 'stale-after' },
     limit: { type: Number },
+    exportError: { state: true },
   };
 
   declare selected: string | undefined;
@@ -63,10 +92,11 @@ export class RunPicker extends TrainwatchElement {
   declare statusMetric: string;
   declare staleAfter: number;
   declare limit: number;
+  private declare exportError: string;
 
   private readonly data = new RowsController<'runs'>(this, () => ({
     source: this.sourceConfig(),
-    queries: { runs: runsQuery(this.statusMetric, Math.min(1000, Math.max(1, Math.floor(this.limit) || 50))) },
+    queries: { runs: runsQuery(this.statusMetric, this.listLimit) },
   }));
 
   constructor() {
@@ -77,6 +107,12 @@ export class RunPicker extends TrainwatchElement {
     this.statusMetric = 'run.status';
     this.staleAfter = 60;
     this.limit = 50;
+    this.exportError = '';
+  }
+
+  /** `limit` as used: a whole number from 1 to 1000, 50 when unreadable. */
+  private get listLimit(): number {
+    return Math.min(1000, Math.max(1, Math.floor(this.limit) || 50));
   }
 
   /** The selected runs. */
@@ -86,8 +122,12 @@ export class RunPicker extends TrainwatchElement {
 
   /** The runs as last loaded, newest first. */
   get summaries(): RunSummary[] {
+    return this.summarize(this.data.rows('runs'));
+  }
+
+  private summarize(rows: readonly QueryRow[]): RunSummary[] {
     const now = Date.now();
-    return this.data.rows('runs').map((row) => {
+    return rows.map((row) => {
       const lastMs = toNumber(row.last_ms);
       const reported = String(row.status ?? '');
       const status: RunStatus =
@@ -107,6 +147,31 @@ export class RunPicker extends TrainwatchElement {
     else if (status === 'ready') this.announce(summaries.length ? 'ready' : 'empty', summaries.length ? '' : 'No runs in the table yet.');
     else this.announce('loading', 'Loading runs…');
     void changed;
+  }
+
+  /**
+   * The runs as CSV (RFC 4180, CRLF line ends), newest report first. By
+   * default the runs listed (at most `limit`); with `raw`, every run in the
+   * table from a fresh query, up to `RunPicker.rawRowLimit` (more rejects with
+   * a message). Only the header line before the runs load.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const selected = new Set(this.runs);
+    if (!options.raw) return runsCsv(this.summaries, selected);
+    const max = (this.constructor as typeof RunPicker).rawRowLimit;
+    const rows = await rowsOnce(this.sourceConfig(), runsQuery(this.statusMetric, max + 1));
+    if (rows.length > max) throw new Error(`More than ${max.toLocaleString('en-US')} runs: too many for one CSV.`);
+    return runsCsv(this.summarize(rows), selected);
+  }
+
+  private async exportCsv(raw: boolean) {
+    try {
+      const csv = await this.toCSV({ raw });
+      this.exportError = '';
+      download(fileName(['runs', ...(raw ? ['all'] : [])], 'csv'), csv);
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+    }
   }
 
   /** Sets the selection and tells the page. */
@@ -135,13 +200,14 @@ export class RunPicker extends TrainwatchElement {
             ${summaries.map(
               (s) => html`<li>
                 <button
+                  type="button"
                   part="badge"
                   style="--_run: ${colorFor(s.run)}"
                   aria-pressed=${chosen.has(s.run) ? 'true' : 'false'}
                   title=${s.reason ? `${s.run}: ${s.reason}` : s.run}
                   @click=${() => this.toggle(s.run)}
                 >
-                  <span class="dot"></span>
+                  <span class="dot" aria-hidden="true"></span>
                   <span class="name">${s.run}</span>
                   <span class="status ${s.status}">${s.status}</span>
                   <span class="detail">step ${formatStep(s.lastStep)} · ${formatAge(Math.max(0, now - s.lastMs))}</span>
@@ -150,6 +216,16 @@ export class RunPicker extends TrainwatchElement {
             )}
           </ul>`
         : nothing}
+      ${summaries.length
+        ? renderExportMenu(
+            [
+              { label: 'CSV of the runs listed', run: () => this.exportCsv(false) },
+              { label: 'CSV of all runs', run: () => this.exportCsv(true) },
+            ],
+            'run list',
+          )
+        : nothing}
+      ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
     </div>`;
   }
 }

@@ -1,8 +1,33 @@
 import { css } from 'lit';
 
+/*
+ * Text in a badge sits on the run's tint: the tint stays light (8%) so muted
+ * and status text keep WCAG AA contrast (4.5:1) on every palette colour in
+ * both themes. An unselected badge is told apart by its hollow dot and plain
+ * border, not by fading its text.
+ */
 export const runPickerStyles = css`
+  :host {
+    --_good: #1a7f37;
+  }
+  :host([theme='dark']) {
+    --_good: #3fb950;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      --_good: #3fb950;
+    }
+  }
   .base {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
     padding: 6px 8px;
+  }
+  .message,
+  ul {
+    flex: 1;
   }
   ul {
     display: flex;
@@ -12,7 +37,7 @@ export const runPickerStyles = css`
     padding: 0;
     list-style: none;
   }
-  button {
+  button[part='badge'] {
     display: inline-flex;
     align-items: center;
     gap: 6px;
@@ -27,19 +52,20 @@ export const runPickerStyles = css`
   }
   button[aria-pressed='true'] {
     border-color: var(--_run);
-    background: color-mix(in srgb, var(--_run) 14%, transparent);
+    background: color-mix(in srgb, var(--_run) 8%, var(--_bg));
   }
-  button[aria-pressed='false'] {
-    opacity: 0.6;
-  }
-  button:focus-visible {
-    outline: 2px solid var(--_run);
+  button[part='badge']:focus-visible {
+    outline: 2px solid var(--_fg);
     outline-offset: 1px;
   }
   .dot {
+    box-sizing: border-box;
     width: 9px;
     height: 9px;
     border-radius: 50%;
+    border: 2px solid var(--_run);
+  }
+  button[aria-pressed='true'] .dot {
     background: var(--_run);
   }
   .name {
@@ -47,18 +73,24 @@ export const runPickerStyles = css`
   }
   .status {
     font-size: 11px;
-    padding: 0 6px;
+    padding: 0 5px;
     border-radius: 999px;
-    background: var(--_grid);
+    border: 1px solid currentColor;
     color: var(--_muted);
   }
   .status.live {
-    color: #1a7f37;
+    color: var(--_good);
   }
   .status.failed {
     color: var(--_error);
   }
   .detail {
     color: var(--_muted);
+  }
+  .banner {
+    flex-basis: 100%;
+    margin: 0;
+    font-size: 12px;
+    color: var(--_error);
   }
 `;

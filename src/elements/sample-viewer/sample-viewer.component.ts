@@ -1,10 +1,15 @@
 import { html, nothing, type PropertyValues } from 'lit';
+import { colorFor } from '../../chart/colors.js';
 import { formatCount, formatStep, formatValue } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
+import { rowsOnce } from '../checkpoint-table/rows-once.js';
+import { samplesCsv } from './sample-viewer.csv.js';
 import { readSample, readStep, sampleStepsQuery, samplesQuery, type Sample, type StepCount } from './sample-viewer.queries.js';
 import { sampleViewerStyles } from './sample-viewer.styles.js';
 
@@ -41,16 +46,34 @@ function meanScore(samples: Sample[]): string {
  * `tags_json` is shown as text; a sample whose `tags_json` is not a JSON
  * object says "(malformed tags_json)" and shows the raw text.
  *
+ * Export (the ⤓ menu in the header, or `toCSV()`): CSV of the samples shown,
+ * a line each with run, step, time (ISO 8601 UTC), the main score at full
+ * precision, prompt and completion as written, a `scores.<name>` column per
+ * named score, and `raw_tags_json` when a sample's tags were malformed. The
+ * "all samples of this step" entry (`toCSV({ raw: true })`) asks again for
+ * every sample of the step regardless of `limit`, up to
+ * `SampleViewer.rawRowLimit` (10,000); more fails with a message.
+ *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card.
+ * @csspart header - Title, live/pinned note and export menu.
+ * @csspart export - The export menu's button (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart controls - The step selector: older / newer buttons, the step list, "Latest".
  * @csspart sample - One sample's card.
  *
  * @cssprop --trainwatch-sample-text-height - Height of a collapsed long prompt or completion (default 14em).
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text.
+ * @cssprop --trainwatch-border-color - Card and sample borders.
  */
 export class SampleViewer extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, sampleViewerStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, sampleViewerStyles];
+
+  /** Most samples `toCSV({ raw: true })` fetches; more fails with a message instead. */
+  static rawRowLimit = 10_000;
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -61,6 +84,7 @@ export class SampleViewer extends TrainwatchElement {
     scoresField: { type: String, attribute: 'scores-field' },
     limit: { type: Number },
     step: { type: Number, reflect: true },
+    exportError: { state: true },
   };
 
   declare run: string;
@@ -86,6 +110,8 @@ export class SampleViewer extends TrainwatchElement {
     return { source: this.sourceConfig(), queries };
   });
 
+  private declare exportError: string;
+
   /** The cards last answered, kept on screen while the next step loads. */
   private shown: { step: number; samples: Sample[] } | undefined;
   private expanded = new Set<string>();
@@ -98,6 +124,7 @@ export class SampleViewer extends TrainwatchElement {
     this.completionField = 'completion';
     this.scoresField = 'scores';
     this.limit = 20;
+    this.exportError = '';
   }
 
   get runId(): string {
@@ -180,6 +207,37 @@ export class SampleViewer extends TrainwatchElement {
     return { state: 'ready', message: '' };
   }
 
+  /**
+   * The samples as CSV (RFC 4180, CRLF line ends), in the order shown. By
+   * default the cards on screen (at most `limit`); with `raw`, every sample of
+   * the shown step from a fresh query, up to `SampleViewer.rawRowLimit` (more
+   * rejects with a message). Only the header line when no step is shown.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const shown = this.shown;
+    if (!options.raw) return samplesCsv(this.runId, shown?.step, shown?.samples ?? []);
+    const error = this.configError();
+    if (error) throw new Error(error);
+    const step = this.shownStep;
+    if (!this.runId || step === undefined) return samplesCsv(this.runId, undefined, []);
+    const max = (this.constructor as typeof SampleViewer).rawRowLimit;
+    const fields = { prompt: this.promptField, completion: this.completionField, scores: this.scoresField };
+    const rows = await rowsOnce(this.sourceConfig(), samplesQuery(this.runId, this.metric, step, fields, max + 1));
+    if (rows.length > max) throw new Error(`More than ${max.toLocaleString('en-US')} samples at step ${step}: too many for one CSV.`);
+    return samplesCsv(this.runId, step, rows.map(readSample));
+  }
+
+  private async exportCsv(raw: boolean) {
+    try {
+      const step = raw ? this.shownStep : this.shown?.step;
+      const csv = await this.toCSV({ raw });
+      this.exportError = '';
+      download(fileName([this.runId, this.metric, ...(step === undefined ? [] : [`step-${step}`]), ...(raw ? ['all'] : [])], 'csv'), csv);
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+    }
+  }
+
   /** Shows a step (pinning it), or follows the newest again with undefined. */
   showStep(step: number | undefined): void {
     this.step = step;
@@ -190,10 +248,23 @@ export class SampleViewer extends TrainwatchElement {
     const error = this.stepsData.error ?? this.samplesData.error;
     return html`
       <div part="base" class="base">
-        <header>
-          <span class="title">${this.metric} · ${this.runId || 'no run'}</span>
-          ${state === 'ready' ? html`<span class="meta">${!this.pinned ? html`<span class="live">● following latest</span>` : 'pinned'}</span>` : nothing}
-        </header>
+        <div class="header" part="header">
+          <span class="title"
+            >${this.metric} ·
+            ${this.runId ? html`<span class="swatch" aria-hidden="true" style="background:${colorFor(this.runId)}"></span>${this.runId}` : 'no run'}</span
+          >
+          ${state === 'ready' ? html`<span class="meta">${!this.pinned ? html`<span class="live"><span aria-hidden="true">● </span>following latest</span>` : 'pinned'}</span>` : nothing}
+          ${state === 'ready'
+            ? renderExportMenu(
+                [
+                  { label: 'CSV of the samples shown', run: () => this.exportCsv(false) },
+                  { label: 'CSV of all samples of this step', run: () => this.exportCsv(true) },
+                ],
+                `${this.metric} samples`,
+              )
+            : nothing}
+        </div>
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${state === 'ready'
           ? html`${error ? html`<p class="banner" role="alert">${error}</p>` : nothing} ${this.renderControls()} ${this.renderSamples()}`
           : html`<div class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}

@@ -35,7 +35,7 @@ const text = (param: string) =>
 export function samplesQuery(run: string, metric: string, step: number, fields: SampleFields, limit: number): RowQuery {
   return {
     kind: 'samples',
-    sql: `SELECT value, toString(value) AS value_text,
+    sql: `SELECT value, toString(value) AS value_text, toUnixTimestamp64Milli(event_time) AS at_ms,
   isValidJSON(tags_json) AND JSONType(tags_json) = 'Object' AS well_formed,
   if(well_formed, '', substring(tags_json, 1, ${MAX_RAW})) AS raw,
   ${text('promptField')} AS prompt,
@@ -57,6 +57,8 @@ export interface StepCount {
 export const readStep = (row: QueryRow): StepCount => ({ step: toNumber(row.step), count: toNumber(row.n) });
 
 export interface Sample {
+  /** When it was written, epoch ms. */
+  time: number;
   /** The main score (the row's value); NaN/±Inf kept. */
   score: number;
   /** False when tags_json is not a JSON object: `raw` holds its text. */
@@ -66,6 +68,19 @@ export interface Sample {
   completion: string;
   /** Each entry of the scores object, its value as text. */
   scores: Array<[name: string, value: string]>;
+  /** The same entries as read: a JSON number or string as such, anything else as its JSON text (for CSV). */
+  scoreValues: Array<[name: string, value: number | string]>;
+}
+
+/** A score entry's raw JSON as a value: a number or string as such, anything else as written. */
+function scoreValue(raw: string): number | string {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (typeof value === 'number' || typeof value === 'string') return value;
+  } catch {
+    // Not JSON on its own: keep it as written.
+  }
+  return raw;
 }
 
 /** A score entry's raw JSON as text: numbers formatted, strings unquoted, anything else as written. */
@@ -84,11 +99,13 @@ export function readSample(row: QueryRow): Sample {
   const score = toNumber(row.value);
   const scores = Array.isArray(row.scores) ? (row.scores as unknown[]).filter(Array.isArray) : [];
   return {
+    time: toNumber(row.at_ms),
     score: Number.isNaN(score) ? toNumber(row.value_text) : score,
     wellFormed: toNumber(row.well_formed) === 1 || row.well_formed === true,
     raw: String(row.raw ?? ''),
     prompt: String(row.prompt ?? ''),
     completion: String(row.completion ?? ''),
     scores: scores.map(([name, value]) => [String(name), scoreText(String(value))]),
+    scoreValues: scores.map(([name, value]) => [String(name), scoreValue(String(value))]),
   };
 }

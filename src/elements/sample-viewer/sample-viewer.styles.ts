@@ -1,8 +1,27 @@
 import { css } from 'lit';
 
 export const sampleViewerStyles = css`
+  /* Green with AA contrast on either theme's background. */
+  :host {
+    --_good: #1a7f37;
+  }
+  :host([theme='dark']) {
+    --_good: #3fb950;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      --_good: #3fb950;
+    }
+  }
   .live {
-    color: #1a7f37;
+    color: var(--_good);
+  }
+  .swatch {
+    display: inline-block;
+    width: 8px;
+    height: 8px;
+    border-radius: 2px;
+    margin-right: 4px;
   }
   .controls {
     display: flex;
@@ -80,7 +99,7 @@ export const sampleViewerStyles = css`
     font-weight: 600;
   }
   .score dd.bad {
-    color: #cf222e;
+    color: var(--_error);
   }
   .field h3 {
     font-size: 11px;

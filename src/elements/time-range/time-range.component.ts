@@ -12,18 +12,25 @@ export interface RangeChangeDetail {
 /**
  * @summary A time-range selector: the window that the page's time-based elements show.
  *
- * A row of choices (a radio group: arrow keys move between them). Windows
+ * A row of choices, a radio group: Tab reaches the chosen one, the arrow keys
+ * (and Home / End) choose another. Windows
  * count back from the newest point of the runs shown (see `parseWindow`), so
  * a finished run keeps its charts. Pure UI: the page passes the value on to
  * elements' `window` attributes, or listens for the event.
  *
  * @attr value - The chosen window (default `1h`).
  * @attr options - Comma-separated choices (default `15m,1h,6h,24h,7d,all`).
+ * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * @fires trainwatch-range-change - A choice was made; `detail` is `{ window, seconds }`.
  *
  * @csspart base - The group.
  * @csspart option - Each choice.
+ *
+ * @cssprop --trainwatch-background - Background.
+ * @cssprop --trainwatch-color - Text of the chosen window.
+ * @cssprop --trainwatch-muted-color - Text of the other windows.
+ * @cssprop --trainwatch-border-color - Border and separators.
  */
 export class TimeRange extends LitElement {
   static override styles = [
@@ -108,10 +115,12 @@ export class TimeRange extends LitElement {
   private onKey(event: KeyboardEvent) {
     const choices = this.choices;
     const at = choices.indexOf(this.value);
-    const delta = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0;
-    if (!delta || !choices.length) return;
+    if (!choices.length) return;
+    const n = choices.length;
+    const next: Record<string, number> = { ArrowRight: (at + 1) % n, ArrowDown: (at + 1) % n, ArrowLeft: (at - 1 + n) % n, ArrowUp: (at - 1 + n) % n, Home: 0, End: n - 1 };
+    if (!(event.key in next)) return;
     event.preventDefault();
-    this.choose(choices[(at + delta + choices.length) % choices.length], true);
+    this.choose(choices[next[event.key]], true);
   }
 
   protected override render() {
@@ -120,6 +129,7 @@ export class TimeRange extends LitElement {
     return html`<div class="base" part="base" role="radiogroup" aria-label="Time range" @keydown=${this.onKey}>
       ${choices.map(
         (choice) => html`<button
+          type="button"
           part="option"
           role="radio"
           aria-checked=${choice === current ? 'true' : 'false'}
