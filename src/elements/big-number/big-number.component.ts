@@ -3,19 +3,24 @@ import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatStep } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { changeOver, DIRECTIONS, formatBig, parseThresholds, sparkPath, thresholdLevel, type Direction, type Level } from './big-number.format.js';
-import { AGGREGATES, bigNumberQuery, readBigNumberRow, SPARK_BUCKETS, type Aggregate, type BigNumberRow } from './big-number.queries.js';
+import { AGGREGATES, bigNumberQuery, bigNumberRawQuery, readBigNumberRow, SPARK_BUCKETS, type Aggregate, type BigNumberRow } from './big-number.queries.js';
 import { bigNumberStyles } from './big-number.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
+import { pointsCsv, shownCsv, type ShownRun } from './big-number.export.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
 
 const SPARK_HEIGHT = 24;
 
-/** Distinct, trimmed, non-empty names of a comma-separated attribute. */
+/** What a sparkline point is, by aggregate. */
+const SPARK_WHAT: Record<Aggregate, string> = { last: 'mean per bucket', mean: 'mean per bucket', max: 'max per bucket', count: 'running count', sum: 'running sum' };
 
 interface Settings {
   window: number;
@@ -51,16 +56,35 @@ interface Settings {
  * latest point with the window's first, for `aggregate="last"` only; it is
  * green when it goes the `direction`'s way.
  *
+ * Several runs are told apart by their page colour (`colorFor`), the same in
+ * every element. Threshold colours have a lighter variant in the dark theme,
+ * so the change text keeps its contrast there.
+ *
+ * **Export** (the header's menu, or the methods): `toCSV()` one `value` row
+ * per run (aggregate, time and step of its latest point, value, unit) then its
+ * `sparkline` points (bucket start, value); `toCSV({ raw: true })` every point
+ * of the window as logged (run, step, time, value, unit).
+ *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card.
+ * @csspart header - The title and the export menu.
+ * @csspart export - The export menu's disclosure (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart value - The big number (one per run).
  * @csspart sparkline - The sparkline SVG (one per run).
  *
  * @cssprop --trainwatch-big-number-size - Font size of the value (default 36px; rows of several runs use 60 %).
+ * @cssprop --trainwatch-background - Card background.
+ * @cssprop --trainwatch-color - Text colour.
+ * @cssprop --trainwatch-muted-color - Secondary text, stale values.
+ * @cssprop --trainwatch-border-color - Card border.
+ * @cssprop --trainwatch-error-color - Errors and the stale mark.
+ * @cssprop --trainwatch-font-family - Font.
+ * @cssprop --trainwatch-radius - Card corner radius.
  */
 export class BigNumber extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, bigNumberStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, bigNumberStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -99,6 +123,8 @@ export class BigNumber extends TrainwatchElement {
 
   /** Ages and staleness move with the clock, not only with polls. */
   private readonly clock = new ClockController(this);
+
+  private exportError = '';
 
   constructor() {
     super();
@@ -178,6 +204,58 @@ export class BigNumber extends TrainwatchElement {
     return seconds === 0 ? 'all' : (this.window ?? '15m').trim();
   }
 
+  /** What one run's row shows besides its value: unit, an empty window, the aggregate in words. */
+  private describe(row: BigNumberRow, settings: Settings): ShownRun {
+    const aggregate = this.aggregate;
+    const windowText = this.windowLabel(settings.window);
+    return {
+      row,
+      unit: this.unit ?? (aggregate === 'count' ? '' : row.unit),
+      empty: aggregate !== 'last' && aggregate !== 'count' && row.count === 0,
+      aggregate: aggregate === 'last' ? 'last' : `${aggregate} over ${windowText === 'all' ? 'all points' : windowText}`,
+      spark: SPARK_WHAT[aggregate],
+    };
+  }
+
+  /** The runs shown with data, in the order of the run attribute. */
+  private shownRuns(settings: Settings): ShownRun[] {
+    const rows = this.values;
+    return this.runs.flatMap((run) => {
+      const row = rows.find((r) => r.run === run);
+      return row ? [this.describe(row, settings)] : [];
+    });
+  }
+
+  /**
+   * CSV of what is shown: per run a `value` row (aggregate, time and step of
+   * the latest point, value, unit), then its `sparkline` points (bucket start,
+   * value). With `raw`, every point of the window as logged (run, step, time,
+   * value, unit), read again from the source; it rejects with a message past
+   * 100,000 points.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const settings = this.settings();
+    const ready = this.computeState().state === 'ready' && typeof settings !== 'string';
+    if (!options.raw) return shownCsv(ready ? this.shownRuns(settings) : []);
+    if (!ready) return pointsCsv([]);
+    const limit = rawExportLimit.rows;
+    const rows = await rowsOnce(this.sourceConfig(), bigNumberRawQuery(this.runs, this.metric, settings.window, limit));
+    checkRawSize(rows, limit, 'points');
+    return pointsCsv(rows);
+  }
+
+  private async runExport(raw: boolean) {
+    this.exportError = '';
+    this.requestUpdate();
+    try {
+      const stem = [this.label ?? this.metric, ...this.runs.slice(0, 3), raw ? 'raw' : ''].filter(Boolean);
+      download(fileName(stem, 'csv'), await this.toCSV({ raw }));
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+      this.requestUpdate();
+    }
+  }
+
   protected override render() {
     const { state, message } = this.computeState();
     const settings = this.settings();
@@ -187,10 +265,20 @@ export class BigNumber extends TrainwatchElement {
     const now = Date.now();
     return html`
       <div part="base" class="base ${single ? 'single' : 'multi'}">
-        <header>
+        <div class="header" part="header">
           <span class="title" title=${title}>${title}</span>
-        </header>
+          ${state === 'ready'
+            ? renderExportMenu(
+                [
+                  { label: 'CSV of what is shown', run: () => this.runExport(false) },
+                  { label: 'CSV of the raw points', run: () => this.runExport(true) },
+                ],
+                title,
+              )
+            : nothing}
+        </div>
         ${state === 'ready' && this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${state === 'ready' && typeof settings !== 'string'
           ? html`<div class="runs">
               ${this.runs.map((run) => {
@@ -222,8 +310,7 @@ export class BigNumber extends TrainwatchElement {
 
   private renderRun(row: BigNumberRow, settings: Settings, single: boolean, now: number) {
     const aggregate = this.aggregate;
-    const unit = this.unit ?? (aggregate === 'count' ? '' : row.unit);
-    const empty = aggregate !== 'last' && aggregate !== 'count' && row.count === 0;
+    const { unit, empty } = this.describe(row, settings);
     const stale = this.isStale(row, settings, now);
     const level: Level = empty ? 'muted' : !Number.isFinite(row.value) ? 'bad' : stale ? 'muted' : thresholdLevel(row.value, settings.thresholds, this.direction);
     const text = empty ? '–' : formatBig(row.value, unit, this.decimals ?? undefined);
@@ -236,18 +323,24 @@ export class BigNumber extends TrainwatchElement {
       <span class="figure">
         <span part="value" class="value level-${level}" data-level=${level}>${text}</span>
         ${change
-          ? html`<span class="change ${change.better === undefined ? '' : change.better ? 'better' : 'worse'}" title=${`change over ${windowText}`}>${change.text}</span>`
+          ? html`<span class="sr-only">change over ${windowText}:</span
+              ><span class="change ${change.better === undefined ? '' : change.better ? 'better' : 'worse'}" title=${`change over ${windowText}`}>${change.text}</span>`
           : nothing}
       </span>
-      ${this.renderSparkline(row, level, color, windowText)}
+      ${this.renderSparkline(row, level, color, windowText, unit)}
       <span class="caption">${caption}${caption ? ' · ' : ''}${this.renderAge(row, settings, now)}</span>
     </div>`;
   }
 
-  private renderSparkline(row: BigNumberRow, level: Level, color: string | undefined, windowText: string) {
+  private renderSparkline(row: BigNumberRow, level: Level, color: string | undefined, windowText: string, unit: string) {
     const { d, points } = sparkPath(row.sparkX, row.sparkY, SPARK_HEIGHT);
-    const what = { last: 'mean per bucket', mean: 'mean per bucket', max: 'max per bucket', count: 'running count', sum: 'running sum' }[this.aggregate];
-    const label = `${what} over ${windowText}: ${points} points`;
+    const finite = row.sparkY.filter(Number.isFinite);
+    const f = (v: number) => formatBig(v, unit, this.decimals ?? undefined);
+    const shape = finite.length
+      ? `, first ${f(finite[0])}, last ${f(finite[finite.length - 1])}, lowest ${f(Math.min(...finite))}, highest ${f(Math.max(...finite))}`
+      : '';
+    const whose = this.runs.length > 1 ? ` of ${row.run}` : '';
+    const label = `Sparkline${whose}, ${SPARK_WHAT[this.aggregate]} over ${windowText}: ${points} point${points === 1 ? '' : 's'}${shape}`;
     return html`<svg
       part="sparkline"
       class="sparkline level-${level}"

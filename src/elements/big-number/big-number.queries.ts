@@ -22,19 +22,21 @@ export const MAX_RUNS = 50;
 // Bucket values use the aggregate's own function, the mean for `last` and
 // `mean`; for `count` and `sum` they are running totals, so the sparkline
 // shows how the number got where it is.
-const SQL = `WITH
-  bounds AS (
+const BOUNDS = `bounds AS (
     SELECT run_id AS b_run, toUnixTimestamp64Milli(max(event_time)) AS end_ms, toUnixTimestamp64Milli(min(event_time)) AS begin_ms,
-      if({window:UInt32} = 0, begin_ms, greatest(begin_ms, end_ms - toInt64({window:UInt32}) * 1000)) AS start_ms
+      if({window:UInt32} = 0, begin_ms, greatest(begin_ms, end_ms - toInt64({window:UInt32}) * 1000)) AS start_ms,
+      greatest(1, intDiv(end_ms - start_ms + ${SPARK_BUCKETS - 1}, ${SPARK_BUCKETS})) AS bucket_ms
     FROM {{table}}
     WHERE run_id IN {runs:Array(String)} AND metric = {metric:String}
     GROUP BY run_id
-  ),
+  )`;
+
+const SQL = `WITH
+  ${BOUNDS},
   points AS (
-    SELECT run_id AS p_run, step, event_time, value, unit,
+    SELECT run_id AS p_run, step, event_time, value, unit, start_ms, bucket_ms,
       toUnixTimestamp64Milli(event_time) >= start_ms AS in_window,
-      least(${SPARK_BUCKETS - 1}, intDiv(toUnixTimestamp64Milli(event_time) - start_ms,
-        greatest(1, intDiv(end_ms - start_ms + ${SPARK_BUCKETS - 1}, ${SPARK_BUCKETS})))) AS bucket
+      least(${SPARK_BUCKETS - 1}, intDiv(toUnixTimestamp64Milli(event_time) - start_ms, bucket_ms)) AS bucket
     FROM {{table}} INNER JOIN bounds ON run_id = b_run
     WHERE run_id IN {runs:Array(String)} AND metric = {metric:String}
   ),
@@ -64,7 +66,9 @@ SELECT
           last_value) AS agg_value,
   toString(agg_value) AS agg_text,
   any(spark_x) AS spark_x,
-  any(spark_y) AS spark_y
+  any(spark_y) AS spark_y,
+  any(start_ms) AS spark_start_ms,
+  any(bucket_ms) AS spark_bucket_ms
 FROM points LEFT JOIN spark ON p_run = s_run
 GROUP BY p_run
 ORDER BY p_run
@@ -93,6 +97,9 @@ export interface BigNumberRow {
   /** Sparkline: bucket index (0 … SPARK_BUCKETS − 1) and value, buckets without points left out. */
   sparkX: number[];
   sparkY: number[];
+  /** Start of the sparkline's first bucket (the window's start), epoch ms, and a bucket's width. */
+  sparkStart: number;
+  sparkBucketMs: number;
 }
 
 /** NaN and ±Inf arrive as null; their text (`nan`, `inf`, `-inf`) tells which. */
@@ -115,5 +122,26 @@ export function readBigNumberRow(row: QueryRow): BigNumberRow {
     value: exact(row.agg_value, row.agg_text),
     sparkX: xs.slice(0, ys.length),
     sparkY: ys.slice(0, xs.length),
+    sparkStart: toNumber(row.spark_start_ms),
+    sparkBucketMs: toNumber(row.spark_bucket_ms),
+  };
+}
+
+/**
+ * Every point of the runs' windows as logged, for the raw CSV export: the
+ * same window as the shown value and sparkline, by run, step and time. Asks
+ * for one row more than `limit` so the caller can tell a cut answer.
+ */
+export function bigNumberRawQuery(runs: string[], metric: string, window: number, limit: number): RowQuery {
+  return {
+    kind: 'big-number-raw',
+    sql: `WITH
+  ${BOUNDS}
+SELECT run_id AS r, step AS st, toUnixTimestamp64Milli(event_time) AS t, value AS v, toString(value) AS value_text, unit AS u
+FROM {{table}} INNER JOIN bounds ON run_id = b_run
+WHERE run_id IN {runs:Array(String)} AND metric = {metric:String} AND toUnixTimestamp64Milli(event_time) >= start_ms
+ORDER BY r, st, t
+LIMIT {limit:UInt32}`,
+    params: { runs: runs.slice(0, MAX_RUNS), metric, window, limit: limit + 1 },
   };
 }

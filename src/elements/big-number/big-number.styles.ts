@@ -82,13 +82,13 @@ export const bigNumberStyles = css`
     color: var(--_muted);
   }
   .level-good {
-    color: #1a7f37;
+    color: var(--_good);
   }
   .level-warn {
-    color: #bf8700;
+    color: var(--_warn);
   }
   .level-bad {
-    color: #cf222e;
+    color: var(--_bad);
   }
   .level-muted {
     color: var(--_muted);
@@ -100,10 +100,10 @@ export const bigNumberStyles = css`
     white-space: nowrap;
   }
   .change.better {
-    color: #1a7f37;
+    color: var(--_good);
   }
   .change.worse {
-    color: #cf222e;
+    color: var(--_bad);
   }
   .multi .sparkline {
     height: 24px;
@@ -135,5 +135,16 @@ export const bigNumberStyles = css`
     font-size: 12px;
     color: var(--_error);
     margin: 0 0 4px;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    padding: 0;
+    margin: -1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
   }
 `;

@@ -9,7 +9,7 @@ import './big-number.js';
 registerTransport('fixture:', (config) => FixtureSource.fromUrl(config.url));
 
 const GREEN = 'rgb(26, 127, 55)';
-const YELLOW = 'rgb(191, 135, 0)';
+const YELLOW = 'rgb(154, 103, 0)'; // #9a6700: 4.9:1 on white (#bf8700 was 3.1:1)
 const RED = 'rgb(207, 34, 46)';
 const GREY = 'rgb(101, 109, 118)'; // the light theme's muted text
 

@@ -1,16 +1,23 @@
 import { html, nothing, type PropertyValues } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
+import { colorFor } from '../../chart/colors.js';
 import { formatDuration } from '../../chart/format.js';
 import { readCanvasTheme, themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { canvasesToPng, download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { columnX, drawHeatmap, drawMeanLine } from './gpu-util.draw.js';
+import { cellsCsv, plotLayers, samplesCsv } from './gpu-util.export.js';
 import { buildModel, type UtilModel } from './gpu-util.model.js';
-import { clock, footer, rowLabel, summaryText, tooltip, type Hover } from './gpu-util.parts.js';
-import { MAX_SERIES, gridQuery, idleQuery, probeQuery, type UtilQueryInput } from './gpu-util.queries.js';
+import { cellText, clock, footer, meanLineText, rowLabel, summaryText, tooltip, type Hover } from './gpu-util.parts.js';
+import { MAX_SERIES, gridQuery, idleQuery, probeQuery, rawSamplesQuery, type UtilQueryInput } from './gpu-util.queries.js';
 import { gpuUtilStyles } from './gpu-util.styles.js';
+import { cellAfterKey } from './grid-keys.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from './rows-once.js';
 
 export const DEFAULT_METRIC = 'sys.gpu.*.util_percent';
 /** About one column per 4 px of heatmap, in steps of 10 so a resize rarely asks again. */
@@ -42,6 +49,16 @@ const MEAN_HEIGHT = 48;
  *
  * At most 512 series are shown (by host, then device).
  *
+ * **Keyboard**: the heatmap takes focus; the arrow keys move a highlighted cell
+ * (Home / End: first / last bucket, Page Up / Page Down: first / last row,
+ * Ctrl+Home / Ctrl+End: first / last cell, Escape: none) whose host, GPU,
+ * time and value are shown as in the tooltip and announced.
+ *
+ * **Export** (the header's menu, or the methods): `toPNG()` the heatmap, its
+ * labels and the mean line as one image; `toCSV()` one row per cell with
+ * samples (host, gpu, time, time_end, value = mean %, samples); `toCSV({ raw: true })`
+ * every sample of the window as logged (non-finite values included).
+ *
  * @attr run - Run id. Given several (comma-separated), the first is shown and the header says so.
  * @attr metric - Metric name or pattern (`*` = any characters). Default `sys.gpu.*.util_percent`.
  * @attr window - Time window back from the run's newest point: `15m`, `1h` (default), `24h`, `all`.
@@ -58,10 +75,12 @@ const MEAN_HEIGHT = 48;
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card around everything.
- * @csspart header - Title and meta.
+ * @csspart header - Title, meta and the export menu.
+ * @csspart export - The export menu's disclosure (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart plot - Row labels, heatmap, mean line and time axis.
  * @csspart labels - The list of row labels.
- * @csspart tooltip - The hover tooltip of a cell.
+ * @csspart tooltip - The tooltip of the cell under the pointer or the keyboard's highlight.
  * @csspart legend - The colour scale.
  * @csspart summary - Mean, idle time and stragglers.
  *
@@ -76,7 +95,7 @@ const MEAN_HEIGHT = 48;
  * @cssprop --trainwatch-label-width - Width of the row labels' column (default 10em; longer labels are cut, the tooltip has them whole).
  */
 export class GpuUtil extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, gpuUtilStyles];
+  static override styles = [themeStyles, cardStyles, exportMenuStyles, gpuUtilStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -99,6 +118,11 @@ export class GpuUtil extends TrainwatchElement {
   private heatWidth = 0;
   private resizeObserver: ResizeObserver | undefined;
   private hover: Hover | undefined;
+  /** The highlighted cell was moved by the keyboard (not the pointer): it is announced, and stays until blur. */
+  private keyboardCell = false;
+  /** What the live region says: the keyboard's cell. */
+  private announcement = '';
+  private exportError = '';
   private current: UtilModel | undefined;
   private builtFrom: unknown[] = [];
   private drawn: unknown[] = [];
@@ -273,12 +297,125 @@ export class GpuUtil extends TrainwatchElement {
     if (col + 1 < model.columns && columnX(col + 1, model.columns, this.heatWidth) <= x) col++;
     else if (col > 0 && columnX(col, model.columns, this.heatWidth) > x) col--;
     this.hover = row >= 0 && row < model.series.length ? { row, col, x, y } : undefined;
+    this.keyboardCell = false;
     this.requestUpdate();
   }
 
   private onLeave() {
+    if (this.keyboardCell) return;
     this.hover = undefined;
     this.requestUpdate();
+  }
+
+  /** Highlights a cell from the keyboard: the tooltip sits under it and the live region reads it. */
+  private moveTo(row: number, col: number) {
+    const m = this.current;
+    if (!m?.columns || !m.series.length) return;
+    row = Math.min(m.series.length - 1, Math.max(0, row));
+    col = Math.min(m.columns - 1, Math.max(0, col));
+    const h = this.rowHeight(m.series.length);
+    const x = (columnX(col, m.columns, this.heatWidth) + columnX(col + 1, m.columns, this.heatWidth)) / 2;
+    this.hover = { row, col, x, y: row * h + h / 2 };
+    this.keyboardCell = true;
+    this.announcement = cellText(m, row, col);
+    this.requestUpdate();
+  }
+
+  private onFocus() {
+    const m = this.current;
+    if (!m?.columns) return;
+    // Start at the newest bucket of the first row: what a reader of a live heatmap wants first.
+    if (this.hover) this.moveTo(this.hover.row, this.hover.col);
+    else this.moveTo(0, m.columns - 1);
+  }
+
+  private onBlur() {
+    if (!this.keyboardCell) return;
+    this.keyboardCell = false;
+    this.hover = undefined;
+    this.announcement = '';
+    this.requestUpdate();
+  }
+
+  private onKeydown(event: KeyboardEvent) {
+    const m = this.current;
+    if (!m?.columns) return;
+    const to = cellAfterKey(event, this.hover ?? { row: 0, col: m.columns - 1 }, m.series.length, m.columns);
+    if (event.key === 'Escape' && this.hover) {
+      this.hover = undefined;
+      this.announcement = '';
+      this.requestUpdate();
+    } else if (to) {
+      this.moveTo(to.row, to.col);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  }
+
+  /**
+   * CSV of what is shown: one row per cell with samples (host, gpu, time =
+   * bucket start and time_end in ISO UTC, value = mean %, samples). With
+   * `raw`, every sample of the window as logged (host, gpu, rank, metric,
+   * step, time, value, non-finite values included), read again from the
+   * source; it rejects with a message past 100,000 samples.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    if (!options.raw) return cellsCsv(this.view.state === 'ready' ? this.current : undefined);
+    const input = this.queryInput();
+    if (!input || this.view.state !== 'ready') return samplesCsv([]);
+    const limit = rawExportLimit.rows;
+    const rows = await rowsOnce(this.sourceConfig(), rawSamplesQuery(input, limit));
+    checkRawSize(rows, limit, 'samples');
+    return samplesCsv(rows);
+  }
+
+  /** The heatmap with its labels, the mean line and the time axis as a PNG, on the card's background, titled. */
+  async toPNG(): Promise<Blob> {
+    await this.updateComplete;
+    const m = this.current;
+    const nothingYet = new Error(`Nothing to draw yet: ${this.view.message || this.view.state}`);
+    if (this.view.state !== 'ready' || !m) throw nothingYet;
+    this.draw();
+    const picture = plotLayers(this.renderRoot, m, this.rowHeight(m.series.length) < 10);
+    if (!picture) throw nothingYet;
+    const style = getComputedStyle(this);
+    return canvasesToPng(picture.layers, {
+      width: picture.width,
+      height: picture.height,
+      background: style.getPropertyValue('--_bg').trim() || '#ffffff',
+      color: style.getPropertyValue('--_fg').trim() || undefined,
+      font: style.getPropertyValue('--_font').trim() || undefined,
+      title: [this.headingText, ...this.metaParts()].join(' · '),
+    });
+  }
+
+  private async runExport(what: 'png' | 'csv' | 'raw') {
+    this.exportError = '';
+    this.requestUpdate();
+    try {
+      const stem = [this.headingText, this.runs[0] ?? '', what === 'raw' ? 'raw' : ''].filter(Boolean);
+      if (what === 'png') download(fileName(stem, 'png'), await this.toPNG());
+      else download(fileName(stem, 'csv'), await this.toCSV({ raw: what === 'raw' }));
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+      this.requestUpdate();
+    }
+  }
+
+  private metaParts(): string[] {
+    const m = this.current;
+    const runs = this.runs;
+    return [
+      runs.length > 1 ? `${runs[0]} (first of ${runs.length} runs)` : runs[0],
+      this.view.state === 'ready' && m ? `${this.windowSeconds() ? `last ${this.window.trim()}` : 'whole run'} · ${formatDuration(m.bucketMs / 1000)} buckets` : '',
+    ].filter(Boolean);
+  }
+
+  private renderCursor(m: UtilModel, hover: Hover, rowHeight: number) {
+    const left = columnX(hover.col, m.columns, this.heatWidth);
+    const width = columnX(hover.col + 1, m.columns, this.heatWidth) - left;
+    return html`<div class="cell-cursor" style=${styleMap({ left: `${left}px`, top: `${hover.row * rowHeight}px`, width: `${width}px`, height: `${rowHeight}px` })}></div>`;
   }
 
   private get headingText(): string {
@@ -292,29 +429,53 @@ export class GpuUtil extends TrainwatchElement {
     const { state, message } = this.view;
     const ready = state === 'ready' && m;
     const rowHeight = m ? this.rowHeight(m.series.length) : 16;
-    const runs = this.runs;
-    const meta = [
-      runs.length > 1 ? `${runs[0]} (first of ${runs.length} runs)` : runs[0],
-      ready ? `${this.windowSeconds() ? `last ${this.window.trim()}` : 'whole run'} · ${formatDuration(m.bucketMs / 1000)} buckets` : '',
-    ].filter(Boolean);
+    const run = this.runs[0];
+    const [runText, ...rest] = this.metaParts();
+    const hover = ready && this.hover && this.hover.row < m.series.length && this.hover.col < m.columns ? this.hover : undefined;
     return html`
       <div part="base" class="base">
-        <header part="header">
+        <div class="header" part="header">
           <span class="title">${this.headingText}</span>
-          <span class="meta">${meta.join(' · ')}</span>
-        </header>
+          <span class="meta"
+            >${run ? html`<span class="swatch" style=${styleMap({ background: colorFor(run) })}></span>` : nothing}${[runText, ...rest].filter(Boolean).join(' · ')}</span
+          >
+          ${ready
+            ? renderExportMenu(
+                [
+                  { label: 'PNG image', run: () => this.runExport('png') },
+                  { label: 'CSV of the cells shown', run: () => this.runExport('csv') },
+                  { label: 'CSV of the raw samples', run: () => this.runExport('raw') },
+                ],
+                this.headingText,
+              )
+            : nothing}
+        </div>
         ${ready && this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         <div part="plot" class="body ${ready ? '' : 'waiting'}" style="--_row: ${rowHeight}px">
           <ul part="labels" class="labels">
             ${ready ? m.series.map((_, i) => rowLabel(m, i, rowHeight < 10, this.hover?.row === i)) : nothing}
           </ul>
-          <div class="heat" role="img" aria-label=${ready ? `${this.headingText}: ${summaryText(m, this.idleThreshold)}` : `${this.headingText}: ${message}`}>
+          <div class="heat">
             <div class="sizer"></div>
-            <canvas class="heatmap" ?hidden=${!ready} @pointermove=${this.onPointer} @pointerleave=${this.onLeave}></canvas>
-            ${ready && this.hover && this.hover.row < m.series.length && this.hover.col < m.columns ? tooltip(m, this.hover, this.heatWidth) : nothing}
+            <canvas
+              class="heatmap"
+              ?hidden=${!ready}
+              role="img"
+              tabindex=${ready ? '0' : '-1'}
+              aria-label=${ready ? `${this.headingText}: ${summaryText(m, this.idleThreshold)} Arrow keys read the cells.` : `${this.headingText}: ${message}`}
+              @pointermove=${this.onPointer}
+              @pointerleave=${this.onLeave}
+              @focus=${this.onFocus}
+              @blur=${this.onBlur}
+              @keydown=${this.onKeydown}
+            ></canvas>
+            ${m && hover && this.keyboardCell ? this.renderCursor(m, hover, rowHeight) : nothing}
+            ${m && hover ? tooltip(m, hover, this.heatWidth) : nothing}
+            <p class="sr-only" role="status">${this.announcement}</p>
           </div>
           ${ready ? html`<div class="side">fleet mean<br />0–100%</div>` : html`<div></div>`}
-          <div class="mean"><canvas class="meanline" ?hidden=${!ready}></canvas></div>
+          <div class="mean"><canvas class="meanline" ?hidden=${!ready} role="img" aria-label=${ready ? meanLineText(m) : 'Fleet mean: no data yet.'}></canvas></div>
           <div></div>
           ${ready
             ? html`<div class="axis">

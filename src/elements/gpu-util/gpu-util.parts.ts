@@ -4,6 +4,7 @@
  * text bindings only.
  */
 import { html, nothing } from 'lit';
+import { formatDuration } from '../../chart/format.js';
 import { formatDeviceTime, formatPercent, type UtilModel } from './gpu-util.model.js';
 
 /** Clock time of a column edge: seconds when buckets are under a minute, the date when the span passes a day. */
@@ -14,13 +15,38 @@ export function clock(ms: number, model: UtilModel): string {
   return new Date(ms).toLocaleString('en-GB', options);
 }
 
-/** The summary as one sentence, for screen readers (the heatmap's label). */
+/**
+ * The summary in words, for screen readers (the heatmap's label): "8 GPUs on
+ * 2 hosts; mean 71.0%; lowest node-1 · GPU 3 at 12.0%; idle …; no stragglers."
+ */
 export function summaryText(m: UtilModel, idleThreshold: number): string {
+  const hosts = new Set(m.series.map((s) => s.host)).size;
+  const count = m.noun === 'host' ? `${m.series.length} host${m.series.length === 1 ? '' : 's'}` : `${m.series.length} GPU${m.series.length === 1 ? '' : 's'} on ${hosts} host${hosts === 1 ? '' : 's'}`;
+  const finite = m.series.filter((s) => Number.isFinite(s.mean));
+  const lowest = finite.length > 1 ? finite.reduce((low, s) => (s.mean < low.mean ? s : low)) : undefined;
   const stragglers = m.stragglers.length
     ? `stragglers: ${m.stragglers.map((s) => `${s.label} ${formatPercent(s.mean)}`).join(', ')} (median ${formatPercent(m.median)})`
     : 'no stragglers';
   const idle = `idle ${formatPercent(m.idleShare * 100)}, ${formatDeviceTime(m.idleSeconds, m.noun)} below ${idleThreshold}%`;
-  return `${m.series.length} ${m.noun === 'host' ? 'hosts' : 'GPUs'}; mean ${formatPercent(m.mean)}; ${idle}; ${stragglers}.`;
+  return [count, `mean ${formatPercent(m.mean)}`, lowest ? `lowest ${lowest.label} at ${formatPercent(lowest.mean)}` : '', idle, stragglers].filter(Boolean).join('; ') + '.';
+}
+
+/** The fleet-mean line in words: its range over the window and its latest value. */
+export function meanLineText(m: UtilModel): string {
+  const values = Array.from(m.meanLine).filter(Number.isFinite);
+  if (!values.length) return 'Fleet mean per bucket: no data.';
+  const latest = values[values.length - 1];
+  return `Fleet mean per ${formatDuration(m.bucketMs / 1000)} bucket, on a 0–100% scale: from ${formatPercent(Math.min(...values))} to ${formatPercent(Math.max(...values))}, latest ${formatPercent(latest)}.`;
+}
+
+/** One cell in words: "node-2 · GPU 1, 00:00:15 – 00:00:30: 100.0%, 2 samples" (the tooltip's and the keyboard's text). */
+export function cellText(m: UtilModel, row: number, col: number): string {
+  const s = m.series[row];
+  const i = row * m.columns + col;
+  const from = m.start + col * m.bucketMs;
+  const n = m.counts[i];
+  const value = n ? `${formatPercent(m.cells[i])}, ${n} sample${n === 1 ? '' : 's'}` : 'no data';
+  return `${s.label}${s.straggler ? ' (straggler)' : ''}, ${clock(from, m)} – ${clock(from + m.bucketMs, m)}: ${value}`;
 }
 
 /** A row label; when rows are too thin for one label each, only a host's first row names the host. */

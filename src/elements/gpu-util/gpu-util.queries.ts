@@ -24,11 +24,13 @@ export interface UtilQueryInput {
  * The samples of the window: finite values of the matching metrics, with
  * times in epoch ms. The window counts back from the run's newest point.
  */
+const IN_WINDOW = `run_id = {run:String} AND metric LIKE {pattern:String}
+    AND ({window:UInt32} = 0 OR event_time >= (SELECT max(event_time) FROM {{table}} WHERE run_id = {run:String}) - toIntervalSecond({window:UInt32}))`;
+
 const SAMPLES = `WITH s AS (
   SELECT host, device, metric, rank, toUnixTimestamp64Milli(event_time) AS t, value
   FROM {{table}}
-  WHERE run_id = {run:String} AND metric LIKE {pattern:String} AND isFinite(value)
-    AND ({window:UInt32} = 0 OR event_time >= (SELECT max(event_time) FROM {{table}} WHERE run_id = {run:String}) - toIntervalSecond({window:UInt32}))
+  WHERE ${IN_WINDOW} AND isFinite(value)
 )`;
 
 /** Bucket widths the grid rounds up to, so cells stay put from one poll to the next. */
@@ -118,5 +120,23 @@ export function probeQuery(run: string, metric: string): RowQuery {
     sql: `SELECT count() AS n, countIf(metric LIKE {pattern:String}) AS matched
 FROM {{table}} WHERE run_id = {run:String}`,
     params: { run, pattern: globToLike(metric) },
+  };
+}
+
+/**
+ * Every sample of the window as logged, for the raw CSV export: one row per
+ * point (non-finite values included, as `value_text` tells them apart), by
+ * host, device, metric and time. Asks for one row more than `limit` so the
+ * caller can tell a cut answer.
+ */
+export function rawSamplesQuery(input: Pick<UtilQueryInput, 'run' | 'metric' | 'window'>, limit: number): RowQuery {
+  return {
+    kind: 'gpu-util-raw',
+    sql: `SELECT host AS h, device AS d, rank AS r, metric AS m, step AS st, toUnixTimestamp64Milli(event_time) AS t, value AS v, toString(value) AS value_text
+FROM {{table}}
+WHERE ${IN_WINDOW}
+ORDER BY h, d, m, t, st
+LIMIT {limit:UInt32}`,
+    params: { run: input.run, pattern: globToLike(input.metric), window: input.window, limit: limit + 1 },
   };
 }

@@ -57,6 +57,22 @@ export const gpuUtilStyles = css`
   .heat canvas {
     cursor: crosshair;
   }
+  .cell-cursor {
+    position: absolute;
+    box-sizing: border-box;
+    pointer-events: none;
+    outline: 2px solid var(--_fg);
+    outline-offset: 0;
+    box-shadow: 0 0 0 3px var(--_bg);
+  }
+  .meta .swatch {
+    display: inline-block;
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    margin-right: 5px;
+    vertical-align: 1px;
+  }
   .side {
     text-align: right;
     color: var(--_muted);

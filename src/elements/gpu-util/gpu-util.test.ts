@@ -369,7 +369,7 @@ describe('<gpu-util>', () => {
     await ready(el);
     await expect(el).to.be.accessible();
     const label = shadow(el).querySelector('[role="img"]')!.getAttribute('aria-label')!;
-    expect(label).to.contain('4 GPUs; mean');
+    expect(label).to.contain('4 GPUs on 2 hosts; mean');
     expect(label).to.contain('idle');
     expect(label).to.contain('stragglers: node-10 · GPU 1');
   });

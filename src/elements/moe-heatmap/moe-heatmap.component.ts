@@ -3,11 +3,16 @@ import { styleMap } from 'lit/directives/style-map.js';
 import { formatValue } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { buildHeatmap, formatCell, NORMALIZE, ROW_ORDERS, scaleOf, type HeatmapView, type Normalize, type RowOrder } from './moe-heatmap.model.js';
-import { heatmapQuery, heatmapStepsQuery } from './moe-heatmap.queries.js';
+import { cellsCsv, pointsCsv, type HeatmapFields } from './moe-heatmap.export.js';
+import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from './moe-heatmap.queries.js';
+import { cellAfterKey } from '../gpu-util/grid-keys.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
 import { moeHeatmapStyles } from './moe-heatmap.styles.js';
 import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicker, stepError, stepPickerStyles } from './step-picker.js';
 
@@ -18,7 +23,19 @@ import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicke
  * `column-field` (buckets) in numeric order, and each cell the mean value logged
  * for that pair at the shown step, darker for higher values, with the number in
  * the cell and in its tooltip. Pairs with nothing logged are hatched grey. The
- * grid is a `<table>`, so screen readers read it as one.
+ * grid is a `<table>` (with the grid role), so screen readers read it as one.
+ * Cell text is black or white, whichever reads on the cell's colour (4.5:1).
+ *
+ * **Keyboard**: Tab enters the table at one cell; the arrow keys move between
+ * cells (Home / End: first / last column, Page Up / Page Down: first / last
+ * row, Ctrl+Home / Ctrl+End: first / last cell), and the line under the table
+ * shows the focused cell to four significant digits, as its tooltip does. The step
+ * picker is a native `<select>`.
+ *
+ * **Export** (the header's menu, or the methods): `toCSV()` one row per cell
+ * shown (step, row, column, value; `row_share` when normalised);
+ * `toCSV({ raw: true })` every point logged at the shown step, before the mean
+ * over ranks and normalisation (step, row, column, value, host, rank, time).
  *
  * @attr run - Run id.
  * @attr metric - Metric name. Default `moe.subject_bucket_share`.
@@ -39,9 +56,12 @@ import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicke
  * @fires trainwatch-step-change - The user picked a step; `detail` is `{ step }` (null for latest).
  *
  * @csspart base - The card around everything.
- * @csspart header - Title, shown step and step picker.
+ * @csspart header - Title, shown step, step picker and export menu.
  * @csspart step-picker - The step `<select>` and its label.
+ * @csspart export - The export menu's disclosure (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart table - The heatmap table.
+ * @csspart detail - The line under the table describing the focused cell.
  * @csspart legend - The colour scale.
  *
  * @cssprop --trainwatch-background - Card background.
@@ -56,7 +76,7 @@ import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicke
  * @cssprop --trainwatch-heatmap-high - Colour of the highest value (light: #08306b, dark: #a5d6ff).
  */
 export class MoeHeatmap extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, stepPickerStyles, moeHeatmapStyles];
+  static override styles = [themeStyles, cardStyles, stepPickerStyles, exportMenuStyles, moeHeatmapStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -93,6 +113,11 @@ export class MoeHeatmap extends TrainwatchElement {
    * step loads, the picker and the previous step's grid (dimmed) stay.
    */
   private last: { key: string; steps: number[]; rows: QueryRow[] } = { key: '', steps: [], rows: [] };
+
+  /** The cell that takes the table's one tab stop (row, column index); `focused` while focus is in the table. */
+  private active = { r: 0, c: 0 };
+  private focused = false;
+  private exportError = '';
 
   constructor() {
     super();
@@ -161,25 +186,116 @@ export class MoeHeatmap extends TrainwatchElement {
     announceStep(this, step);
   }
 
-  protected override render() {
+  /** The grid as shown: the current step's, or the previous one's while a picked step loads. */
+  private shown(): HeatmapView | undefined {
     const current = this.view();
-    const { state, message } = this.computeState(current);
+    const { state } = this.computeState(current);
+    if (state === 'ready') return current;
+    return state === 'loading' && this.last.rows.length > 0 ? buildHeatmap(this.last.rows, this.normalization, this.rowOrder) : undefined;
+  }
+
+  private fields(): HeatmapFields {
+    return { rowField: this.rowField, columnField: this.columnField, rowShare: this.normalization === 'row' };
+  }
+
+  /**
+   * CSV of what is shown: one row per cell with a value (step, row, column,
+   * value, or `row_share` when rows are normalised). With `raw`, every point
+   * logged at the shown step (step, row, column, value, host, rank, time),
+   * read again from the source; it rejects with a message past 100,000 points.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const view = this.shown();
+    if (!options.raw) return cellsCsv(view, this.fields());
+    const selection = this.selection();
+    if (!view || !selection) return pointsCsv([], this.fields());
+    const limit = rawExportLimit.rows;
+    const rows = await rowsOnce(this.sourceConfig(), heatmapRawQuery(selection, view.step, limit));
+    checkRawSize(rows, limit, 'points');
+    return pointsCsv(rows, this.fields());
+  }
+
+  private async runExport(raw: boolean) {
+    this.exportError = '';
+    this.requestUpdate();
+    try {
+      const view = this.shown();
+      const stem = [this.metric, this.run.trim(), view ? `step-${view.step}` : '', raw ? 'raw' : ''].filter(Boolean);
+      download(fileName(stem, 'csv'), await this.toCSV({ raw }));
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+      this.requestUpdate();
+    }
+  }
+
+  /** Moves the table's tab stop (and focus) to a cell. */
+  private async focusCell(r: number, c: number, view: HeatmapView) {
+    this.active = { r: Math.max(0, Math.min(view.rows.length - 1, r)), c: Math.max(0, Math.min(view.columns.length - 1, c)) };
+    this.requestUpdate();
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`td[data-r="${this.active.r}"][data-c="${this.active.c}"]`)?.focus();
+  }
+
+  private onGridKey(event: KeyboardEvent, view: HeatmapView) {
+    const to = cellAfterKey(event, { row: this.active.r, col: this.active.c }, view.rows.length, view.columns.length);
+    if (!to) return;
+    event.preventDefault();
+    void this.focusCell(to.row, to.col, view);
+  }
+
+  private onGridFocus(event: FocusEvent) {
+    const td = (event.target as HTMLElement).closest('td');
+    if (!td?.dataset.r) return;
+    this.active = { r: Number(td.dataset.r), c: Number(td.dataset.c) };
+    this.focused = true;
+    this.requestUpdate();
+  }
+
+  private onGridBlur(event: FocusEvent) {
+    const table = event.currentTarget as HTMLElement;
+    if (table.contains(event.relatedTarget as Node | null)) return;
+    this.focused = false;
+    this.requestUpdate();
+  }
+
+  /** "subject math · bucket 2: 0.6123" — the focused cell, as its tooltip says it. */
+  private describeCell(view: HeatmapView, r: number, c: number): string {
+    const value = view.values[r]?.[c];
+    const where = `${this.rowField} ${view.rows[r]} · ${this.columnField} ${view.columns[c]}`;
+    return `${where}: ${value === undefined ? 'no data' : formatValue(value)}`;
+  }
+
+  protected override render() {
+    const { state, message } = this.computeState(this.view());
     // Loading a picked step: the previous step's grid stays, dimmed, until it arrives.
-    const pending = state === 'loading' && this.last.rows.length > 0;
-    const view = state === 'ready' ? current : pending ? buildHeatmap(this.last.rows, this.normalization, this.rowOrder) : undefined;
+    const view = this.shown();
+    const pending = state === 'loading' && view !== undefined;
     const picked = pickedStep(this.step);
     const pickable = this.run.trim() && !this.configError() && (this.last.steps.length > 0 || picked !== undefined);
+    const title = this.heading ?? `${this.rowField} × ${this.columnField}`;
+    if (view) this.active = { r: Math.min(this.active.r, view.rows.length - 1), c: Math.min(this.active.c, view.columns.length - 1) };
     return html`
       <div part="base" class="base">
-        <header part="header" role="none">
-          <span class="title">${this.heading ?? `${this.rowField} × ${this.columnField}`}</span>
+        <div class="header" part="header">
+          <span class="title">${title}</span>
           ${view ? html`<span class="meta shown-step">${pending ? 'Loading…' : describeShownStep(view.step, picked)}</span>` : nothing}
           ${pickable ? renderStepPicker(this.last.steps, picked, (s) => this.pick(s)) : nothing}
-        </header>
+          ${view
+            ? renderExportMenu(
+                [
+                  { label: 'CSV of the cells shown', run: () => this.runExport(false) },
+                  { label: 'CSV of the raw points', run: () => this.runExport(true) },
+                ],
+                title,
+              )
+            : nothing}
+        </div>
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${view
           ? html`${this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
               <div class="body ${pending ? 'pending' : ''}" aria-busy=${pending ? 'true' : 'false'}>
                 <div class="scroll">${this.renderTable(view)}</div>
+                <p part="detail" class="detail" aria-hidden="true">${this.focused ? this.describeCell(view, this.active.r, this.active.c) : ''}</p>
                 ${this.renderLegend(view)}
               </div>`
           : html`<p class="message ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</p>`}
@@ -189,9 +305,16 @@ export class MoeHeatmap extends TrainwatchElement {
 
   private renderTable(view: HeatmapView) {
     const normalized = this.normalization === 'row' ? ', each row normalised to sum to 1' : '';
-    return html`<table part="table">
+    return html`<table
+      part="table"
+      role="grid"
+      aria-readonly="true"
+      @keydown=${(event: KeyboardEvent) => this.onGridKey(event, view)}
+      @focusin=${this.onGridFocus}
+      @focusout=${this.onGridBlur}
+    >
       <caption class="sr-only">
-        ${this.metric} at step ${view.step}: rows are ${this.rowField}, columns are ${this.columnField}${normalized}.
+        ${this.metric} at step ${view.step}: rows are ${this.rowField}, columns are ${this.columnField}${normalized}. Arrow keys move between cells.
       </caption>
       <thead>
         <tr>
@@ -203,24 +326,34 @@ export class MoeHeatmap extends TrainwatchElement {
         ${view.rows.map(
           (row, r) => html`<tr>
             <th scope="row">${row}</th>
-            ${view.columns.map((column, c) => this.renderCell(view, row, column, view.values[r][c]))}
+            ${view.columns.map((column, c) => this.renderCell(view, row, column, view.values[r][c], r, c))}
           </tr>`,
         )}
       </tbody>
     </table>`;
   }
 
-  private renderCell(view: HeatmapView, row: string, column: number, value: number | undefined) {
+  private renderCell(view: HeatmapView, row: string, column: number, value: number | undefined, r: number, c: number) {
     const where = `${this.rowField} ${row} · ${this.columnField} ${column}`;
+    const tabindex = r === this.active.r && c === this.active.c ? '0' : '-1';
     if (value === undefined) {
-      return html`<td class="cell missing" title=${`${where}: no data`}><span class="sr-only">no data</span></td>`;
+      return html`<td class="cell missing" data-r=${r} data-c=${c} tabindex=${tabindex} title=${`${where}: no data`}><span class="sr-only">no data</span></td>`;
     }
-    if (!Number.isFinite(value)) return html`<td class="cell invalid" title=${`${where}: ${formatValue(value)}`}>${formatCell(value)}</td>`;
-    // The scale has three stops: --s is the position within the lower or the upper half.
+    if (!Number.isFinite(value)) {
+      return html`<td class="cell invalid" data-r=${r} data-c=${c} tabindex=${tabindex} title=${`${where}: ${formatValue(value)}`}>${formatCell(value)}</td>`;
+    }
+    // The scale has three stops: --s is the position within the lower or the upper half, --t on the whole scale (for the text colour).
     const t = scaleOf(value, view);
     const upper = t >= 0.5;
     const s = upper ? (t - 0.5) * 2 : t * 2;
-    return html`<td class="cell ${upper ? 'upper' : ''} ${t >= 0.6 ? 'hot' : ''}" style=${styleMap({ '--s': s.toFixed(4) })} title=${`${where}: ${formatValue(value)}`}>
+    return html`<td
+      class="cell ${upper ? 'upper' : ''}"
+      data-r=${r}
+      data-c=${c}
+      tabindex=${tabindex}
+      style=${styleMap({ '--s': s.toFixed(4), '--t': t.toFixed(4) })}
+      title=${`${where}: ${formatValue(value)}`}
+    >
       ${formatCell(value)}
     </td>`;
   }

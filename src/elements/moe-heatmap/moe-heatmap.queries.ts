@@ -41,3 +41,25 @@ LIMIT 20000`,
     params: { run: s.run, metric: s.metric, rowField: s.rowField, columnField: s.columnField, ...stepParams(s.step) },
   };
 }
+
+/**
+ * Every point logged at the shown step, for the raw CSV export: before the
+ * mean over ranks and any normalisation, one row per point. Asks for one row
+ * more than `limit` so the caller can tell a cut answer.
+ */
+export function heatmapRawQuery(s: HeatmapSelection, step: number, limit: number): RowQuery {
+  return {
+    kind: 'moe-heatmap-raw',
+    sql: `SELECT
+  step AS at_step,
+  JSONExtractString(tags_json, {rowField:String}) AS row_key,
+  JSONExtract(tags_json, {columnField:String}, 'Nullable(Float64)') AS column_key,
+  value AS v, toString(value) AS value_text, host AS h, rank AS r, toUnixTimestamp64Milli(event_time) AS t
+FROM {{table}}
+WHERE run_id = {run:String} AND metric = {metric:String} AND step = {step:UInt64}
+  AND JSONHas(tags_json, {rowField:String}) AND column_key IS NOT NULL
+ORDER BY row_key, column_key, h, r, t
+LIMIT {limit:UInt32}`,
+    params: { run: s.run, metric: s.metric, rowField: s.rowField, columnField: s.columnField, step, limit: limit + 1 },
+  };
+}

@@ -5,20 +5,28 @@ import { css } from 'lit';
  * mid, high; `--s` is the position within the lower or the upper half), so
  * the colours follow the theme: light theme dark-for-high, dark theme
  * bright-for-high, all three overridable.
+ *
+ * Cell text is pure black or pure white: only those two leave no stretch of
+ * the scale where neither reaches 4.5:1. It flips where both do, at the scale
+ * position `--_flip` (`--t` is the cell's position on the whole scale), found
+ * for the default colours: light 0.70 (black below, white above, both 4.58:1
+ * there), dark 0.50 (white below, black above, 4.6:1 and 4.5:1).
  */
 export const moeHeatmapStyles = css`
   :host {
     --_heat-low: var(--trainwatch-heatmap-low, #f1f6fc);
     --_heat-mid: var(--trainwatch-heatmap-mid, #6baed6);
     --_heat-high: var(--trainwatch-heatmap-high, #08306b);
-    --_heat-hot-text: #ffffff;
+    --_flip: 0.7;
+    --_dir: 1;
     --_missing: #d8dadd;
   }
   :host([theme='dark']) {
     --_heat-low: var(--trainwatch-heatmap-low, #161b22);
     --_heat-mid: var(--trainwatch-heatmap-mid, #1f6feb);
     --_heat-high: var(--trainwatch-heatmap-high, #a5d6ff);
-    --_heat-hot-text: #0d1117;
+    --_flip: 0.5;
+    --_dir: -1;
     --_missing: #3a3f46;
   }
   @media (prefers-color-scheme: dark) {
@@ -26,11 +34,12 @@ export const moeHeatmapStyles = css`
       --_heat-low: var(--trainwatch-heatmap-low, #161b22);
       --_heat-mid: var(--trainwatch-heatmap-mid, #1f6feb);
       --_heat-high: var(--trainwatch-heatmap-high, #a5d6ff);
-      --_heat-hot-text: #0d1117;
+      --_flip: 0.5;
+      --_dir: -1;
       --_missing: #3a3f46;
     }
   }
-  header {
+  .header {
     flex-wrap: wrap;
   }
   .banner {
@@ -71,14 +80,12 @@ export const moeHeatmapStyles = css`
     padding: 0 4px;
     text-align: center;
     border-radius: 2px;
-    color: var(--_fg);
+    /* 0 (black) on one side of the flip, 1 (white) on the other. */
+    color: hsl(0 0% calc(100% * clamp(0, (var(--t, 0) - var(--_flip)) * var(--_dir) * 100000, 1)));
     background-color: color-mix(in oklab, var(--_heat-mid) calc(var(--s, 0) * 100%), var(--_heat-low));
   }
   .cell.upper {
     background-color: color-mix(in oklab, var(--_heat-high) calc(var(--s, 0) * 100%), var(--_heat-mid));
-  }
-  .cell.hot {
-    color: var(--_heat-hot-text);
   }
   .cell.missing,
   .swatch.missing {
@@ -89,6 +96,12 @@ export const moeHeatmapStyles = css`
     color: var(--_error);
     background-color: transparent;
     border: 1px dashed var(--_error);
+  }
+  .detail {
+    min-height: 1.4em;
+    margin: 4px 0 0;
+    font-size: 12px;
+    font-variant-numeric: tabular-nums;
   }
   .legend {
     display: flex;

@@ -2,12 +2,16 @@ import { html, nothing } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicker, stepError, stepPickerStyles } from '../moe-heatmap/step-picker.js';
-import { buildTokensView, formatShare, type ExpertPanel, type TokenBar, type TokensView } from './moe-tokens.model.js';
-import { tokensQuery, tokenStepsQuery } from './moe-tokens.queries.js';
+import { buildTokensView, formatShare, type ExpertPanel, type SharedToken, type TokenBar, type TokensView } from './moe-tokens.model.js';
+import { barsCsv, pointsCsv } from './moe-tokens.export.js';
+import { tokensQuery, tokensRawQuery, tokenStepsQuery } from './moe-tokens.queries.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
 import { moeTokensStyles } from './moe-tokens.styles.js';
 import { visiblePieces, visibleText } from './visible-text.js';
 
@@ -19,9 +23,17 @@ const MAX_TOP = 100;
  * One small panel per expert (in expert order) lists its top tokens as bars with
  * their share of the expert's routed tokens. A token in several experts' top lists
  * has the same colour in every panel, and the "Shared" legend lists which experts
- * hold it (click one to dim the others). A ▲ marks a token that entered an expert's
+ * hold it (press one to dim the others; the tokens past the palette's colours are
+ * behind a "+N more shared" button). A ▲ marks a token that entered an expert's
  * top list since the previous logged step. Tokens are shown as text with visible
  * whitespace (`␣` for a space, `⏎` for a newline, control pictures for the rest).
+ * What a bar's tooltip adds (the other experts holding it, "new") is also in
+ * the bar's text for screen readers and in the legend for everyone.
+ *
+ * **Export** (the header's menu, or the methods): `toCSV()` one row per bar
+ * shown (step, expert, position, token as logged, share, also_in, new);
+ * `toCSV({ raw: true })` every point logged at the shown step, all tokens,
+ * before the mean over ranks (step, expert, token, share, host, rank, time).
  *
  * @attr run - Run id.
  * @attr metric - Metric name. Default `moe.expert_token_share`.
@@ -41,8 +53,10 @@ const MAX_TOP = 100;
  * @fires trainwatch-step-change - The user picked a step; `detail` is `{ step }` (null for latest).
  *
  * @csspart base - The card around everything.
- * @csspart header - Title, step picker and shown step.
+ * @csspart header - Title, shown step, step picker and export menu.
  * @csspart step-picker - The step `<select>` and its label.
+ * @csspart export - The export menu's disclosure (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
  * @csspart legend - The shared tokens and the experts holding them.
  * @csspart plot - The grid of expert panels.
  * @csspart panel - One expert's panel.
@@ -57,7 +71,7 @@ const MAX_TOP = 100;
  * @cssprop --trainwatch-panel-width - Minimum width of an expert panel (default 180px).
  */
 export class MoeTokens extends TrainwatchElement {
-  static override styles = [themeStyles, cardStyles, stepPickerStyles, moeTokensStyles];
+  static override styles = [themeStyles, cardStyles, stepPickerStyles, exportMenuStyles, moeTokensStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -69,6 +83,7 @@ export class MoeTokens extends TrainwatchElement {
     step: { type: Number, reflect: true },
     heading: { type: String },
     focusToken: { state: true },
+    showAllShared: { state: true },
   };
 
   declare run: string;
@@ -81,6 +96,10 @@ export class MoeTokens extends TrainwatchElement {
   declare heading: string | undefined;
   /** The shared token emphasised from the legend. */
   declare focusToken: string | undefined;
+  /** The legend lists every shared token, past the coloured ones. */
+  declare showAllShared: boolean;
+
+  private exportError = '';
 
   private readonly data = new RowsController<'steps' | 'tokens'>(this, () => {
     const selection = this.selection();
@@ -101,6 +120,7 @@ export class MoeTokens extends TrainwatchElement {
     this.expertField = 'expert';
     this.tokenField = 'token';
     this.top = 5;
+    this.showAllShared = false;
   }
 
   private selection() {
@@ -158,21 +178,70 @@ export class MoeTokens extends TrainwatchElement {
     announceStep(this, step);
   }
 
-  protected override render() {
+  /** The panels as shown: the current step's, or the previous one's while a picked step loads. */
+  private shown(): TokensView | undefined {
     const current = this.view();
-    const { state, message } = this.computeState(current);
+    const { state } = this.computeState(current);
+    if (state === 'ready') return current;
+    return state === 'loading' && this.last.rows.length > 0 ? buildTokensView(this.last.rows, this.top) : undefined;
+  }
+
+  /**
+   * CSV of what is shown: one row per bar (step, expert, position, token as
+   * logged, share, also_in = the other experts holding it, new). With `raw`,
+   * every point logged at the shown step, all tokens, before the mean over
+   * ranks (step, expert, token, share, host, rank, time), read again from the
+   * source; it rejects with a message past 100,000 points.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    const view = this.shown();
+    if (!options.raw) return barsCsv(view);
+    const selection = this.selection();
+    if (!view || !selection) return pointsCsv([]);
+    const limit = rawExportLimit.rows;
+    const rows = await rowsOnce(this.sourceConfig(), tokensRawQuery(selection, view.step, limit));
+    checkRawSize(rows, limit, 'points');
+    return pointsCsv(rows);
+  }
+
+  private async runExport(raw: boolean) {
+    this.exportError = '';
+    this.requestUpdate();
+    try {
+      const view = this.shown();
+      const stem = [this.metric, this.run.trim(), view ? `step-${view.step}` : '', raw ? 'raw' : ''].filter(Boolean);
+      download(fileName(stem, 'csv'), await this.toCSV({ raw }));
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+      this.requestUpdate();
+    }
+  }
+
+  protected override render() {
+    const { state, message } = this.computeState(this.view());
     // Loading a picked step: the previous step's panels stay, dimmed, until it arrives.
-    const pending = state === 'loading' && this.last.rows.length > 0;
-    const view = state === 'ready' ? current : pending ? buildTokensView(this.last.rows, this.top) : undefined;
+    const view = this.shown();
+    const pending = state === 'loading' && view !== undefined;
     const picked = pickedStep(this.step);
     const pickable = this.run.trim() && !this.configError() && (this.last.steps.length > 0 || picked !== undefined);
+    const title = this.heading ?? 'Top tokens per expert';
     return html`
       <div part="base" class="base">
-        <header part="header" role="none">
-          <span class="title">${this.heading ?? 'Top tokens per expert'}</span>
+        <div class="header" part="header">
+          <span class="title">${title}</span>
           ${view ? html`<span class="meta shown-step">${pending ? 'Loading…' : describeShownStep(view.step, picked)}</span>` : nothing}
           ${pickable ? renderStepPicker(this.last.steps, picked, (s) => this.pick(s)) : nothing}
-        </header>
+          ${view
+            ? renderExportMenu(
+                [
+                  { label: 'CSV of the bars shown', run: () => this.runExport(false) },
+                  { label: 'CSV of the raw points', run: () => this.runExport(true) },
+                ],
+                title,
+              )
+            : nothing}
+        </div>
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${view
           ? html`${this.data.status === 'error' ? html`<p class="banner" role="alert">${this.data.error}</p>` : nothing}
               <div class="body ${pending ? 'pending' : ''}" aria-busy=${pending ? 'true' : 'false'}>
@@ -189,21 +258,27 @@ export class MoeTokens extends TrainwatchElement {
     const all = [...view.shared.values()];
     const listed = all.filter((s) => s.color);
     const rest = all.slice(listed.length);
+    const chip = (s: SharedToken) => html`<button
+      type="button"
+      class="chip ${s.color ? '' : 'uncoloured'}"
+      data-token=${s.token}
+      aria-pressed=${this.focusToken === s.token ? 'true' : 'false'}
+      title=${`${JSON.stringify(s.token)} is in the top ${this.top} of experts ${s.experts.join(', ')}`}
+      style=${styleMap({ '--_token': s.color ?? null })}
+      @click=${() => (this.focusToken = this.focusToken === s.token ? undefined : s.token)}
+    ><span class="swatch"></span>${this.renderToken(s.token)}<span class="experts">→ ${s.experts.join(', ')}</span></button>`;
     return html`<div part="legend" class="legend">
       <span class="legend-title">Shared</span>
-      ${listed.map(
-        (s) => html`<button
-          type="button"
-          class="chip"
-          data-token=${s.token}
-          aria-pressed=${this.focusToken === s.token ? 'true' : 'false'}
-          title=${`${JSON.stringify(s.token)} is in the top ${this.top} of experts ${s.experts.join(', ')}`}
-          style=${styleMap({ '--_token': s.color ?? null })}
-          @click=${() => (this.focusToken = this.focusToken === s.token ? undefined : s.token)}
-        ><span class="swatch"></span>${this.renderToken(s.token)}<span class="experts">→ ${s.experts.join(', ')}</span></button>`,
-      )}
+      ${listed.map(chip)}
       ${rest.length
-        ? html`<span class="more" title=${rest.map((s) => `${visibleText(s.token)} → ${s.experts.join(', ')}`).join('\n')}>+${rest.length} more shared</span>`
+        ? html`${this.showAllShared ? rest.map(chip) : nothing}<button
+              type="button"
+              class="more"
+              aria-expanded=${this.showAllShared ? 'true' : 'false'}
+              @click=${() => (this.showAllShared = !this.showAllShared)}
+            >
+              ${this.showAllShared ? 'fewer' : `+${rest.length} more shared`}
+            </button>`
         : nothing}
     </div>`;
   }
@@ -217,11 +292,11 @@ export class MoeTokens extends TrainwatchElement {
       : nothing;
     return html`<section part="panel" class="panel" data-expert=${panel.expert} aria-label=${label}>
       <h3>${label}${drift}</h3>
-      <ol class="bars">${panel.bars.map((bar) => this.renderBar(bar, view))}</ol>
+      <ol class="bars">${panel.bars.map((bar) => this.renderBar(bar, view, panel.expert))}</ol>
     </section>`;
   }
 
-  private renderBar(bar: TokenBar, view: TokensView) {
+  private renderBar(bar: TokenBar, view: TokensView, expert: string) {
     const shared = view.shared.get(bar.token);
     const dimmed = this.focusToken !== undefined && this.focusToken !== bar.token;
     const width = view.maxShare > 0 && Number.isFinite(bar.share) ? Math.max(0, Math.min(1, bar.share / view.maxShare)) * 100 : 0;
@@ -232,9 +307,12 @@ export class MoeTokens extends TrainwatchElement {
       title=${title}
       style=${styleMap({ '--_token': shared?.color ?? null })}
     >
-      <span class="token">${bar.entered ? html`<span class="entered" aria-label="new">▲</span>` : nothing}${this.renderToken(bar.token)}</span>
+      <span class="token"
+        >${bar.entered ? html`<span class="entered" aria-hidden="true">▲</span><span class="sr-only">new: </span>` : nothing}${this.renderToken(bar.token)}</span
+      >
       <span class="track"><span class="fill" style=${styleMap({ width: `${width}%` })}></span></span>
       <span class="pct">${formatShare(bar.share)}</span>
+      ${shared ? html`<span class="sr-only">, also in experts ${shared.experts.filter((e) => e !== expert).join(', ')}</span>` : nothing}
     </li>`;
   }
 

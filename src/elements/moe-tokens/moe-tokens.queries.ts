@@ -49,3 +49,28 @@ LIMIT 20000`,
     params: { run: s.run, metric: s.metric, expertField: s.expertField, tokenField: s.tokenField, top: s.top, ...stepParams(s.step) },
   };
 }
+
+/**
+ * Every point logged at the shown step, for the raw CSV export: all tokens
+ * (not only each expert's top ones), before the mean over ranks. By expert
+ * (as text), share (largest first), token, host, rank. Asks for one row more
+ * than `limit` so the caller can tell a cut answer.
+ */
+export function tokensRawQuery(s: TokensSelection, step: number, limit: number): RowQuery {
+  return {
+    kind: 'moe-tokens-raw',
+    sql: `SELECT
+  step AS at_step,
+  if(JSONType(tags_json, {expertField:String}) = 'String',
+     JSONExtractString(tags_json, {expertField:String}),
+     JSONExtractRaw(tags_json, {expertField:String})) AS expert,
+  JSONExtractString(tags_json, {tokenField:String}) AS token,
+  value AS v, toString(value) AS value_text, host AS h, rank AS r, toUnixTimestamp64Milli(event_time) AS t
+FROM {{table}}
+WHERE run_id = {run:String} AND metric = {metric:String} AND step = {step:UInt64}
+  AND JSONHas(tags_json, {expertField:String}) AND JSONHas(tags_json, {tokenField:String})
+ORDER BY expert, v DESC, token, h, r, t
+LIMIT {limit:UInt32}`,
+    params: { run: s.run, metric: s.metric, expertField: s.expertField, tokenField: s.tokenField, step, limit: limit + 1 },
+  };
+}

@@ -4,7 +4,7 @@ export const moeTokensStyles = css`
   :host {
     --_bar: color-mix(in srgb, var(--_muted) 45%, transparent);
   }
-  header {
+  .header {
     flex-wrap: wrap;
   }
   .banner {
@@ -42,9 +42,13 @@ export const moeTokensStyles = css`
     border-color: var(--_token, var(--_muted));
     box-shadow: inset 0 0 0 1px var(--_token, var(--_muted));
   }
-  .chip:focus-visible {
-    outline: 2px solid var(--_muted);
-    outline-offset: 1px;
+  .more {
+    font: inherit;
+    background: transparent;
+    border: 1px dashed var(--_border);
+    border-radius: 10px;
+    padding: 1px 7px;
+    cursor: pointer;
   }
   .swatch {
     width: 8px;
@@ -94,8 +98,13 @@ export const moeTokensStyles = css`
     font-size: 12px;
     transition: opacity 0.15s;
   }
-  .bar.dimmed {
+  /* Dimmed bars fade their fill; their text turns muted rather than transparent, so it keeps its contrast. */
+  .bar.dimmed .fill {
     opacity: 0.3;
+  }
+  .bar.dimmed .token,
+  .bar.dimmed .pct {
+    color: var(--_muted);
   }
   .token {
     overflow: hidden;
@@ -113,7 +122,7 @@ export const moeTokensStyles = css`
     color: var(--_muted);
   }
   .entered {
-    color: #1a7f37;
+    color: var(--_good);
     font-size: 9px;
     margin-right: 2px;
     vertical-align: 1px;
