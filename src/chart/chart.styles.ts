@@ -2,8 +2,9 @@ import { css } from 'lit';
 
 /**
  * What the line-chart elements (`<loss-chart>`, `<metric-chart>`) draw
- * around uPlot alike: the plot area and its state overlay, the error banner,
- * the reduction note, the tooltip and the toggling legend.
+ * around uPlot alike: the plot area (focusable, for keyboard zoom) and its
+ * state overlay, the error banner, the reduction note, the tooltip, the
+ * toggling legend and the text kept for screen readers only.
  */
 export const chartStyles = css`
   .meta.stale {
@@ -23,6 +24,29 @@ export const chartStyles = css`
   .plot {
     position: relative;
     height: var(--trainwatch-plot-height, 240px);
+    border-radius: 2px;
+  }
+  .plot:focus {
+    outline: none;
+  }
+  .plot:focus-visible {
+    outline: 2px solid var(--_focus, var(--_muted));
+    outline-offset: 2px;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    padding: 0;
+    margin: -1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
+  }
+  .header .export {
+    align-self: center;
   }
   .overlay {
     position: absolute;
@@ -81,11 +105,16 @@ export const chartStyles = css`
     display: inline-flex;
     align-items: center;
   }
+  /* A line switched off: muted and struck through, still readable (fading the text would fail contrast). */
   .legend button[aria-pressed='false'] {
-    opacity: 0.4;
+    color: var(--_muted);
+    text-decoration: line-through;
+  }
+  .legend button[aria-pressed='false'] .swatch {
+    opacity: 0.3;
   }
   .legend button:focus-visible {
-    outline: 2px solid var(--_muted);
+    outline: 2px solid var(--_focus, var(--_muted));
     outline-offset: 2px;
   }
   .legend .value {

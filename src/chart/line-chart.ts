@@ -4,13 +4,17 @@
  * when the set of lines or the axis kind changes.
  */
 import uPlot from 'uplot';
+import { canvasesToPng } from '../internal/export.js';
 import { DASHES } from './colors.js';
 import { formatDuration, formatStep, formatTime, formatValue } from './format.js';
-import { alignLines, prepareLine, type LineSource, type XAxisMode } from './series-data.js';
+import { alignLines, prepareLine, type LineSource, type PreparedLine, type XAxisMode } from './series-data.js';
 import type { CanvasTheme } from './uplot.styles.js';
 
 export interface LineSpec {
   id: string;
+  /** The series the line draws. */
+  run: string;
+  metric: string;
   label: string;
   color: string;
   /** Index into DASHES. */
@@ -31,6 +35,16 @@ export interface LineChartOptions {
   zoom?: readonly [number, number];
   /** Steps marked by a dashed vertical line (a selected checkpoint); step axis only. */
   marks?: readonly number[];
+  /** Cursor sync with the other charts of a group (`cursorSync()`). */
+  sync?: uPlot.Cursor.Sync;
+}
+
+/** A line as drawn: its spec and the points that reached the canvas. */
+export interface ShownLine {
+  line: LineSpec;
+  points: PreparedLine;
+  /** Switched off in the legend. */
+  hidden: boolean;
 }
 
 function withAlpha(hex: string, alpha: number): string {
@@ -44,6 +58,20 @@ export function formatX(value: number, mode: XAxisMode): string {
   return formatDuration(value);
 }
 
+/** A chart's canvas as a PNG, on its card's background and under its title (what "PNG image" downloads). */
+export function plotPng(canvas: HTMLCanvasElement, card: HTMLElement, title: string): Promise<Blob> {
+  const box = canvas.getBoundingClientRect();
+  const style = getComputedStyle(card);
+  return canvasesToPng([{ canvas, x: 0, y: 0 }], {
+    width: box.width,
+    height: box.height,
+    background: style.backgroundColor,
+    title,
+    color: style.color,
+    font: style.fontFamily,
+  });
+}
+
 export class LineChart {
   private plot: uPlot | undefined;
   private layout = '';
@@ -53,6 +81,7 @@ export class LineChart {
   private options: LineChartOptions | undefined;
   private hidden = new Set<string>();
   private markers: Float64Array[] = [];
+  private prepared: PreparedLine[] = [];
   /** Points drawn and points held, after the last update. */
   drawn = 0;
   total = 0;
@@ -74,18 +103,30 @@ export class LineChart {
     return this.plot?.data;
   }
 
+  /** Every line with the points drawn of it, for "CSV of what is shown". */
+  get shown(): ShownLine[] {
+    if (!this.plot) return [];
+    return this.lines.map((line, i) => ({ line, points: this.prepared[i], hidden: this.hidden.has(line.id) })).filter((l) => l.points);
+  }
+
+  /** The canvas uPlot draws on (axes included), for PNG export. */
+  get canvas(): HTMLCanvasElement | undefined {
+    return this.plot?.ctx.canvas;
+  }
+
   update(lines: LineSpec[], options: LineChartOptions): void {
     this.lines = lines;
     this.options = options;
     if (options.width <= 0 || options.height <= 0) return;
     this.updateStarted = performance.now();
     const prepared = lines.map((l) => prepareLine(l.data, options.xAxis, l.origin, options.smoothing, options.width, options.zoom));
+    this.prepared = prepared;
     this.drawn = prepared.reduce((n, p) => n + p.x.length, 0);
     this.total = prepared.reduce((n, p) => n + p.total, 0);
     this.markers = prepared.map((p) => p.nonFinite);
     this.nonFinite = this.markers.reduce((n, m) => n + m.length, 0);
     const columns = alignLines(prepared, options.logScale) as unknown as uPlot.AlignedData;
-    const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.marks, options.xAxis, options.smoothing > 0, options.logScale, options.theme]);
+    const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.marks, options.xAxis, options.smoothing > 0, options.logScale, options.theme, options.sync?.key]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
       this.layout = layout;
@@ -115,6 +156,7 @@ export class LineChart {
     this.plot?.destroy();
     this.plot = undefined;
     this.layout = '';
+    this.prepared = [];
   }
 
   private applyVisibility() {
@@ -152,7 +194,7 @@ export class LineChart {
       height: options.height,
       legend: { show: false },
       // Dragging selects a range; the element decides what to show there (and may fetch finer data).
-      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 }, bind: { dblclick: () => null } },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 }, bind: { dblclick: () => null }, ...(options.sync ? { sync: options.sync } : {}) },
       scales: {
         x: { time: xAxis === 'time' },
         y: options.logScale ? { distr: 3 } : {},

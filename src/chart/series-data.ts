@@ -22,6 +22,9 @@ export interface LineSource {
 
 export interface PreparedLine {
   x: Float64Array;
+  /** Step and wall time (epoch ms) of each point of x, for exports. */
+  steps: Float64Array;
+  times: Float64Array;
   raw: Float64Array;
   smooth: Float64Array | null;
   /** Points before decimation. */
@@ -55,23 +58,89 @@ export function prepareLine(
   // Steps are ordered by the query; wall time usually is too, but a resumed run can log out of order.
   const line = mode === 'step' ? source : sortedByTime(source);
   let x = xValues(line, mode, relativeOrigin);
-  let values = line.values;
+  let { steps, times, values } = line;
   let smooth = smoothing > 0 ? debiasedEma(values, smoothing) : null;
   if (range) {
     const [lo, hi] = visibleSlice(x, range);
     x = x.subarray(lo, hi);
+    steps = steps.subarray(lo, hi);
+    times = times.subarray(lo, hi);
     values = values.subarray(lo, hi);
     smooth = smooth && smooth.subarray(lo, hi);
   }
   const nonFinite = nonFiniteXs(x, values);
   const keep = m4Indices(x, values, Math.max(1, Math.floor(columns)));
-  if (keep.length === x.length) return { x, raw: values, smooth, total: x.length, nonFinite };
+  if (keep.length === x.length) return { x, steps, times, raw: values, smooth, total: x.length, nonFinite };
   const pick = (from: Float64Array) => {
     const out = new Float64Array(keep.length);
     for (let i = 0; i < keep.length; i++) out[i] = from[keep[i]];
     return out;
   };
-  return { x: pick(x), raw: pick(values), smooth: smooth && pick(smooth), total: x.length, nonFinite };
+  return { x: pick(x), steps: pick(steps), times: pick(times), raw: pick(values), smooth: smooth && pick(smooth), total: x.length, nonFinite };
+}
+
+/** What a screen reader hears of a line: its newest point, and the extremes and NaN/Inf within a range. */
+export interface LineSummary {
+  /** Points within the range. */
+  count: number;
+  /** Lowest and highest finite value within the range (NaN when none). */
+  min: number;
+  max: number;
+  /** NaN/±Inf values within the range. */
+  nonFinite: number;
+  /** The newest point held, whatever the range. */
+  lastValue: number;
+  lastStep: number;
+  lastTime: number;
+}
+
+/** Summarizes a line over `range` (in the axis' units; everything when undefined). One pass, no allocation. */
+export function summarizeLine(source: LineSource, mode: XAxisMode, relativeOrigin: number, range?: readonly [number, number]): LineSummary {
+  const { steps, times, values } = source;
+  const origin = mode === 'relative' ? relativeOrigin : 0;
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let nonFinite = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (range) {
+      const x = mode === 'step' ? steps[i] : (times[i] - origin) / 1000;
+      if (x < range[0] || x > range[1]) continue;
+    }
+    count++;
+    const v = values[i];
+    if (v - v !== 0) nonFinite++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const n = values.length;
+  return {
+    count,
+    min: min <= max ? min : NaN,
+    max: min <= max ? max : NaN,
+    nonFinite,
+    lastValue: n ? values[n - 1] : NaN,
+    lastStep: n ? steps[n - 1] : NaN,
+    lastTime: n ? times[n - 1] : NaN,
+  };
+}
+
+/** The lowest and highest x of a line on an axis (time axes need not be in step order). */
+export function xExtent(source: LineSource, mode: XAxisMode, relativeOrigin: number): [number, number] | undefined {
+  const n = source.steps.length;
+  if (!n) return undefined;
+  if (mode === 'step') return [source.steps[0], source.steps[n - 1]];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = source.times[i];
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const origin = mode === 'relative' ? relativeOrigin : 0;
+  return [(lo - origin) / 1000, (hi - origin) / 1000];
 }
 
 /** Index bounds of the points within [min, max] plus one neighbour on each side. */

@@ -1,8 +1,9 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { colorFor } from '../../chart/colors.js';
 import { formatAge, formatCount, formatStep, formatValue } from '../../chart/format.js';
-import { LineChart, type LineSpec } from '../../chart/line-chart.js';
-import type { LineSource, XAxisMode } from '../../chart/series-data.js';
+import { cursorSync, ZoomController, type ZoomRange } from '../../chart/group-sync.js';
+import { formatX, LineChart, plotPng, type LineSpec } from '../../chart/line-chart.js';
+import { summarizeLine, xExtent, type LineSource, type XAxisMode } from '../../chart/series-data.js';
 import { chartStyles } from '../../chart/chart.styles.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { debiasedEma } from '../../decimate/ema.js';
@@ -12,6 +13,9 @@ import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
 import { lossChartStyles } from './loss-chart.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
+import { download, fileName } from '../../internal/export.js';
+import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
+import { fetchRawPoints, rawCsv, rawRequests, shownCsv } from './loss-chart.export.js';
 
 export { parseList, type DataState, type DataStateDetail };
 
@@ -33,6 +37,8 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @attr poll-interval - Poll interval in ms (default 2000).
  * @attr heading - Title shown above the chart. Default: the metric names.
  * @attr mark-steps - Steps to mark with dashed vertical lines (step axis), comma-separated; e.g. the checkpoint picked in a `<checkpoint-table>`.
+ * @attr group - Charts (`<loss-chart>`, `<metric-chart>`) with the same group share the cursor and zoom:
+ *   zooming one zooms every other of the group whose x axis has the same kind. Unset: independent.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Dragging across the plot zooms into that range: on the step axis, a range the
@@ -42,11 +48,25 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * ("8,000 of 10M points · min/max per 5,000 steps") and how many NaN/Inf are
  * marked (triangles along the top edge).
  *
+ * Keyboard: the plot takes focus; `+` (or `=`) zooms in around the centre, `-`
+ * zooms out, ← and → pan by a tenth of the visible range, `0`, `Home` or
+ * `Escape` reset the zoom. Zoom changes are announced politely, and a visually
+ * hidden summary (per line: latest value and step, lowest and highest value in
+ * view, NaN/Inf count) describes the plot to screen readers.
+ *
+ * Export (the ⤓ menu, or the methods): a PNG of the chart as drawn, a CSV of
+ * the points drawn, or a CSV of every raw point of the visible range (the whole
+ * run when not zoomed) fetched again from the source, up to 1,000,000 points.
+ *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
  *
  * @csspart base - The card around everything.
- * @csspart header - Title and data age.
- * @csspart plot - The chart area.
+ * @csspart header - Title, data age, reset button and export menu.
+ * @csspart note - The line under the title saying how points are reduced.
+ * @csspart reset-zoom - The "Reset zoom" button, while zoomed.
+ * @csspart export - The export menu (a `<details>`).
+ * @csspart export-menu - The export menu's list of downloads.
+ * @csspart plot - The chart area (focusable: the keys above zoom and pan it).
  * @csspart legend - The list of series with their latest values.
  *
  * @cssprop --trainwatch-background - Card background.
@@ -60,7 +80,7 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
  */
 export class LossChart extends TrainwatchElement {
-  static override styles = [themeStyles, uplotStyles, chartStyles, lossChartStyles];
+  static override styles = [themeStyles, uplotStyles, chartStyles, exportMenuStyles, lossChartStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -71,6 +91,7 @@ export class LossChart extends TrainwatchElement {
     logScale: { type: Boolean, attribute: 'log-scale', reflect: true },
     heading: { type: String },
     markSteps: { type: String, attribute: 'mark-steps' },
+    group: { type: String, reflect: true },
   };
 
   declare run: string;
@@ -81,6 +102,8 @@ export class LossChart extends TrainwatchElement {
   declare heading: string | undefined;
   /** Comma-separated steps marked by dashed vertical lines, e.g. a checkpoint picked in a <checkpoint-table>. */
   declare markSteps: string | undefined;
+  /** Charts with the same group share the cursor and zoom. */
+  declare group: string | undefined;
 
   private readonly data = new SeriesController(this, () => ({
     source: this.sourceConfig(),
@@ -93,9 +116,22 @@ export class LossChart extends TrainwatchElement {
   private readonly clock = new ClockController(this);
   private hiddenLines = new Set<string>();
   private drawnVersions = '';
-  /** Visible x range after a drag, in the x axis' units; undefined shows everything. */
-  private zoom: readonly [number, number] | undefined;
-  private zoomedAxis: XAxisMode | undefined;
+  /** The zoomed x range, keyboard zoom and the chart's group. */
+  private readonly zoomer = new ZoomController(this, {
+    group: () => this.group,
+    axis: () => this.xAxis,
+    extent: () => this.dataExtent(),
+    minSpan: () => (this.xAxis === 'step' ? 4 : 1),
+    describe: ([lo, hi]) => `${this.xAxis === 'step' ? 'steps ' : ''}${formatX(lo, this.xAxis)} to ${formatX(hi, this.xAxis)}`,
+    changed: () => {
+      this.drawnVersions = '';
+      this.requestUpdate();
+    },
+    announce: (message) => this.say(message),
+  });
+  /** The polite live region's text: zoom changes and export results. */
+  private liveText = '';
+  private exportError = '';
 
   constructor() {
     super();
@@ -150,7 +186,7 @@ export class LossChart extends TrainwatchElement {
     const plot = this.renderRoot.querySelector<HTMLElement>('.plot-mount')!;
     const tooltip = this.renderRoot.querySelector<HTMLElement>('.tooltip')!;
     this.chart = new LineChart(plot, tooltip);
-    this.chart.onZoom = (range) => this.setZoom(range);
+    this.chart.onZoom = (range) => this.zoomer.set(range);
     this.observeSize();
   }
 
@@ -168,17 +204,85 @@ export class LossChart extends TrainwatchElement {
     return age > Math.max(60_000, 10 * (this.pollInterval ?? 2000));
   }
 
-  /** Zooms the x axis to a range (in the axis' units), or back out with undefined. */
-  setZoom(range: readonly [number, number] | undefined): void {
-    this.zoom = range && range[1] > range[0] ? range : undefined;
-    this.zoomedAxis = this.zoom ? this.xAxis : undefined;
-    this.drawnVersions = '';
-    this.requestUpdate();
+  /** Zooms the x axis to a range (in the axis' units), or back out with undefined; the chart's group follows. */
+  setZoom(range: ZoomRange | undefined): void {
+    this.zoomer.set(range);
   }
 
   /** The zoomed range, if any (undefined once the x axis changes kind). */
-  get zoomRange(): readonly [number, number] | undefined {
-    return this.zoomedAxis === this.xAxis ? this.zoom : undefined;
+  get zoomRange(): ZoomRange | undefined {
+    return this.zoomer.zoom;
+  }
+
+  /**
+   * The chart as CSV: the points drawn (default), or with `raw: true` every
+   * raw point of the visible range (the whole run when not zoomed), fetched
+   * again from the source. Rejects with a sentence when there is nothing to
+   * export or the range holds more than 1,000,000 points.
+   */
+  async toCSV(options: { raw?: boolean } = {}): Promise<string> {
+    if (!this.chart?.data || this.state !== 'ready') throw new Error('Nothing to export yet: the chart has not drawn.');
+    if (!options.raw) return shownCsv(this.chart.shown, this.smoothing > 0);
+    const store = this.data.store;
+    if (!store) throw new Error('Nothing to export: the chart reads no series.');
+    // Up to the newest step held: what the chart shows (and a range the store has not cached once more arrives).
+    const requests = rawRequests(this.lineSpecs(this.data.series), this.xAxis, this.zoomRange, (key) => store.series(key)?.lastStep ?? Number.MAX_SAFE_INTEGER);
+    return rawCsv(requests, await fetchRawPoints(store, requests));
+  }
+
+  /** The chart as drawn, on the card's background under its title, as a PNG. */
+  async toPNG(): Promise<Blob> {
+    const canvas = this.chart?.canvas;
+    const card = this.renderRoot.querySelector<HTMLElement>('.base');
+    if (!canvas || !card || this.state !== 'ready') throw new Error('Nothing to export yet: the chart has not drawn.');
+    return plotPng(canvas, card, this.chartTitle);
+  }
+
+  private get chartTitle(): string {
+    return this.heading ?? this.metrics.join(', ');
+  }
+
+  /** Lowest and highest x of every line on the current axis. */
+  private dataExtent(): ZoomRange | undefined {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const line of this.lineSpecs(this.data.series)) {
+      const extent = xExtent(line.data, this.xAxis, line.origin);
+      if (!extent) continue;
+      lo = Math.min(lo, extent[0]);
+      hi = Math.max(hi, extent[1]);
+    }
+    return hi > lo ? [lo, hi] : undefined;
+  }
+
+  private say(message: string) {
+    this.liveText = message;
+    this.requestUpdate();
+  }
+
+  private async runExport(kind: 'png' | 'shown' | 'raw') {
+    this.exportError = '';
+    const stem = [...this.runs, ...this.metrics];
+    try {
+      if (kind === 'png') {
+        download(fileName(stem, 'png'), await this.toPNG());
+        this.say('PNG image downloaded.');
+      } else {
+        if (kind === 'raw') this.say('Fetching the raw points…');
+        const csv = await this.toCSV({ raw: kind === 'raw' });
+        download(fileName([...stem, kind === 'raw' ? 'raw' : 'shown'], 'csv'), csv);
+        const rows = csv.split('\r\n').length - 2;
+        this.say(`CSV downloaded: ${formatCount(rows)} ${kind === 'raw' ? 'raw ' : ''}point${rows === 1 ? '' : 's'}.`);
+      }
+    } catch (error) {
+      this.exportError = `Export failed: ${(error as Error).message}`;
+      this.say('');
+    }
+    this.requestUpdate();
+  }
+
+  private onPlotKey(event: KeyboardEvent) {
+    if (this.state === 'ready') this.zoomer.handleKey(event);
   }
 
   private plotWidth(): number | undefined {
@@ -241,6 +345,8 @@ export class LossChart extends TrainwatchElement {
         const metricIndex = this.metrics.indexOf(s.key.metric);
         return {
           id: `${s.key.run}\u0000${s.key.metric}`,
+          run: s.key.run,
+          metric: s.key.metric,
           label: oneRun ? s.key.metric : `${s.key.run} · ${s.key.metric}`,
           // One run: a colour per metric. Several: the run's colour, a dash per metric.
           color: colorFor(oneRun ? `metric:${s.key.metric}` : s.key.run),
@@ -260,7 +366,8 @@ export class LossChart extends TrainwatchElement {
     const zoom = this.zoomRange;
     const details = series.map((s) => this.detailFor(s)?.version ?? -1);
     const marks = parseList(this.markSteps).map(Number).filter(Number.isFinite);
-    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale, marks]);
+    const sync = cursorSync(this.group?.trim(), this.xAxis);
+    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale, marks, sync?.key]);
     if (versions === this.drawnVersions) return;
     this.drawnVersions = versions;
     const lines = this.lineSpecs(series);
@@ -277,6 +384,7 @@ export class LossChart extends TrainwatchElement {
       height,
       zoom,
       marks,
+      sync,
     });
     for (const id of this.hiddenLines) this.chart.setLineVisible(id, false);
   }
@@ -351,14 +459,15 @@ export class LossChart extends TrainwatchElement {
     const lastTime = Math.max(...series.map((s) => s.lastTime).filter(Number.isFinite), -Infinity);
     const age = Number.isFinite(lastTime) ? Date.now() - lastTime : NaN;
     const erroring = series.find((s) => s.status === 'error');
-    const title = this.heading ?? this.metrics.join(', ');
+    const title = this.chartTitle;
     const note = state === 'ready' ? this.reductionNote : '';
     const summary = lines
       .map((l) => `${l.label} ${formatValue(l.data.values[l.data.values.length - 1])} at step ${formatStep(l.data.steps[l.data.steps.length - 1])}`)
       .join('; ');
+    const ready = state === 'ready';
     return html`
       <div part="base" class="base">
-        <header part="header">
+        <div class="header" part="header">
           <span class="title">${title}</span>
           ${this.zoomRange
             ? html`<button type="button" class="reset" part="reset-zoom" @click=${() => this.setZoom(undefined)}>Reset zoom</button>`
@@ -366,24 +475,53 @@ export class LossChart extends TrainwatchElement {
           ${Number.isFinite(age)
             ? html`<span class="meta ${this.isStale(age) ? 'stale' : ''}">last point ${formatAge(age)}${this.isStale(age) ? ' · stale' : ''}</span>`
             : nothing}
-        </header>
-        ${state === 'ready' && note ? html`<p class="note" part="note">${note}</p>` : nothing}
-        ${state === 'ready' && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
-        <div part="plot" class="plot" role="img" aria-label=${`${title}: ${summary || message}`}>
+          ${ready
+            ? renderExportMenu(
+                [
+                  { label: 'PNG image', run: () => this.runExport('png') },
+                  { label: 'CSV of what is shown', run: () => this.runExport('shown') },
+                  { label: 'CSV of raw points in range', run: () => this.runExport('raw') },
+                ],
+                `${title} chart`,
+              )
+            : nothing}
+        </div>
+        ${ready && note ? html`<p class="note" part="note">${note}</p>` : nothing}
+        ${ready && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
+        ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
+        <div
+          part="plot"
+          class="plot"
+          role="img"
+          tabindex="0"
+          aria-label=${`${title}: ${summary || message}`}
+          aria-describedby="summary keys"
+          @keydown=${this.onPlotKey}
+        >
           <div class="plot-mount"></div>
           <div class="tooltip" hidden></div>
-          ${state === 'ready'
-            ? nothing
-            : html`<div class="overlay ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
+          ${ready ? nothing : html`<div class="overlay ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
         </div>
+        <div id="summary" class="sr-only">${ready ? lines.map((line) => html`<p>${this.describeLine(line)}</p> `) : message}</div>
+        <p id="keys" class="sr-only">Keys: plus zooms in, minus zooms out, left and right arrows pan when zoomed, 0 resets the zoom.</p>
+        <div class="sr-only" role="status" aria-live="polite">${this.liveText}</div>
         <ul part="legend" class="legend">
           ${lines.map((line) => this.renderLegendItem(line))}
-          ${state === 'ready'
-            ? series.filter((s) => s.length === 0).map((s) => html`<li class="missing">${s.key.run} · ${s.key.metric}: no data</li>`)
-            : nothing}
+          ${ready ? series.filter((s) => s.length === 0).map((s) => html`<li class="missing">${s.key.run} · ${s.key.metric}: no data</li>`) : nothing}
         </ul>
       </div>
     `;
+  }
+
+  /** One line in words: "loss: latest 0.52 at step 4,000; in view lowest 0.4, highest 3.1; 2 NaN/Inf in view." */
+  private describeLine(line: LineSpec): string {
+    const zoom = this.zoomRange;
+    const s = summarizeLine(line.data, this.xAxis, line.origin, zoom);
+    const where = zoom ? 'in view' : 'overall';
+    const extremes = Number.isNaN(s.min) ? `no finite value ${where}` : `${where} lowest ${formatValue(s.min)}, highest ${formatValue(s.max)}`;
+    const odd = s.nonFinite ? `${s.nonFinite.toLocaleString('en-US')} NaN/Inf ${where}` : `no NaN/Inf ${where}`;
+    const hidden = this.hiddenLines.has(line.id) ? ' (hidden)' : '';
+    return `${line.label}${hidden}: latest ${formatValue(s.lastValue)} at step ${Math.round(s.lastStep).toLocaleString('en-US')}; ${extremes}; ${odd}.`;
   }
 
   private renderLegendItem(line: LineSpec) {

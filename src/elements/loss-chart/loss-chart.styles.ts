@@ -17,7 +17,7 @@ export const lossChartStyles = css`
     border-radius: var(--trainwatch-radius, 8px);
     padding: 10px 12px 8px;
   }
-  header {
+  .header {
     display: flex;
     align-items: baseline;
     gap: 8px;
@@ -51,7 +51,7 @@ export const lossChartStyles = css`
     cursor: pointer;
   }
   .reset:focus-visible {
-    outline: 2px solid var(--_muted);
+    outline: 2px solid var(--_focus, var(--_muted));
     outline-offset: 2px;
   }
 `;

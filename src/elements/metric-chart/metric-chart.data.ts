@@ -10,8 +10,15 @@ import { ROW_LIMIT, STAT_INDEX, type GroupBy, type Stat } from './metric-chart.q
 
 export interface ChartLine {
   id: string;
+  /** The legend's text: `name`, after the run when several runs are shown. */
   label: string;
+  /** The series within its run: what the pattern's `*` matched and the host, or the statistic. */
+  name: string;
   run: string;
+  /** What the line stands for: a metric name (empty when grouped across metrics), a host, or a statistic. */
+  metric: string;
+  host: string;
+  stat: string;
   color: string;
   /** Index into DASHES: tells apart the lines of one run when colour is taken by the run. */
   dash: number;
@@ -20,6 +27,10 @@ export interface ChartLine {
   values: Array<number | null>;
   /** Value of the newest bucket the series has. */
   last: number;
+  /** NaN/±Inf values left out of the line (for a statistic: of every series it is taken across). */
+  nonFinite: number;
+  /** NaN/±Inf values by bucket time (epoch s), including buckets with no finite value. */
+  nonFiniteBy: ReadonlyMap<number, number>;
 }
 
 export interface ChartModel {
@@ -48,9 +59,14 @@ export interface ModelOptions {
 interface Draft {
   id: string;
   label: string;
+  name: string;
   run: string;
+  metric: string;
+  host: string;
+  stat: string;
   unit: string;
   points: Map<number, number>;
+  nonFinite: Map<number, number>;
   lastTime: number;
 }
 
@@ -71,13 +87,14 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
   const drafts = new Map<string, Draft>();
   const times = new Set<number>();
   let bucketMs = NaN;
-  const add = (id: string, run: string, label: string, unit: string, t: number, value: number) => {
+  const add = (id: string, run: string, what: Pick<Draft, 'label' | 'metric' | 'host' | 'stat'>, unit: string, t: number, value: number, nonFinite: number) => {
     let draft = drafts.get(id);
     if (!draft) {
-      draft = { id, run, label: severalRuns ? `${run} · ${label}` : label, unit: '', points: new Map(), lastTime: -Infinity };
+      draft = { id, run, ...what, name: what.label, label: severalRuns ? `${run} · ${what.label}` : what.label, unit: '', points: new Map(), nonFinite: new Map(), lastTime: -Infinity };
       drafts.set(id, draft);
     }
     draft.unit ||= unit;
+    if (nonFinite) draft.nonFinite.set(t, nonFinite);
     if (Number.isNaN(value)) return;
     draft.points.set(t, value);
     draft.lastTime = Math.max(draft.lastTime, t);
@@ -88,19 +105,23 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
     const run = String(row.run);
     const t = toNumber(row.t) / 1000;
     const unit = options.unit ?? String(row.unit_text ?? '');
-    times.add(t);
+    const finite = toNumber(row.n);
+    const nonFinite = toNumber(row.nonfinite) || 0;
+    // A bucket of NaN/Inf only adds to the count, not a place on the axis.
+    if (finite > 0) times.add(t);
     bucketMs = toNumber(row.bucket_ms);
-    across = Math.max(across, toNumber(row.n));
+    across = Math.max(across, finite);
     newest = Math.max(newest, toNumber(row.last_ms) || -Infinity);
     if (options.stats.length) {
       const stats = (row.stats as unknown[]) ?? [];
       for (const stat of options.stats) {
-        add(`${run}\u0000${stat}`, run, stat, unit, t, toNumber(stat === 'mean' ? row.mean : stats[STAT_INDEX[stat]]));
+        const value = finite > 0 ? toNumber(stat === 'mean' ? row.mean : stats[STAT_INDEX[stat]]) : NaN;
+        add(`${run}\u0000${stat}`, run, { label: stat, metric: '', host: '', stat }, unit, t, value, nonFinite);
       }
     } else {
       const metric = String(row.m);
       const host = String(row.h);
-      add(`${run}\u0000${metric}\u0000${host}`, run, seriesLabel(metric, host, options), unit, t, toNumber(row.mean));
+      add(`${run}\u0000${metric}\u0000${host}`, run, { label: seriesLabel(metric, host, options), metric, host, stat: '' }, unit, t, finite > 0 ? toNumber(row.mean) : NaN, nonFinite);
     }
   }
   let list = [...drafts.values()];
@@ -112,16 +133,24 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
   const lines = list.map((draft, i): ChartLine => {
     const nth = perRun.get(draft.run) ?? 0;
     perRun.set(draft.run, nth + 1);
+    let nonFinite = 0;
+    for (const n of draft.nonFinite.values()) nonFinite += n;
     return {
       id: draft.id,
       label: draft.label,
+      name: draft.name,
       run: draft.run,
+      metric: draft.metric,
+      host: draft.host,
+      stat: draft.stat,
       // Several runs: the run's colour (as in every element), a dash per series. One run: a colour per series.
       color: severalRuns ? colorFor(draft.run) : PALETTE[i % PALETTE.length],
       dash: severalRuns ? nth : Math.floor(i / PALETTE.length),
       unit: draft.unit,
       values: axis.map((t) => draft.points.get(t) ?? null),
       last: draft.points.get(draft.lastTime) ?? NaN,
+      nonFinite,
+      nonFiniteBy: draft.nonFinite,
     };
   });
   return { times: axis, lines, newest: Number.isFinite(newest) ? newest : NaN, bucketMs, truncated, across };

@@ -7,8 +7,22 @@ export const metricChartStyles = css`
   .base {
     padding: 10px 12px 8px;
   }
-  header {
+  .header {
     margin-bottom: 2px;
+  }
+  .reset {
+    font: inherit;
+    font-size: 12px;
+    color: inherit;
+    background: none;
+    border: 1px solid var(--_border);
+    border-radius: 4px;
+    padding: 1px 8px;
+    cursor: pointer;
+  }
+  .reset:focus-visible {
+    outline: 2px solid var(--_focus, var(--_muted));
+    outline-offset: 2px;
   }
   .tooltip {
     font-variant-numeric: tabular-nums;

@@ -2,7 +2,8 @@
  * A uPlot instance for lines that already share their x values (time
  * buckets): built once, fed with setData, resized with setSize, destroyed on
  * disconnect. Rebuilt only when the set of lines, the unit, the scale or the
- * theme changes. Values are formatted with the unit on the y axis.
+ * theme changes. Values are formatted with the unit on the y axis. Dragging
+ * across the plot selects a time range to zoom to; a double click zooms out.
  */
 import uPlot from 'uplot';
 import { DASHES } from '../../chart/colors.js';
@@ -29,6 +30,10 @@ export interface PlotOptions {
   theme: CanvasTheme;
   /** Lines the legend switched off. */
   hidden: ReadonlySet<string>;
+  /** Visible time range when zoomed, epoch s; undefined shows everything. */
+  zoom?: readonly [number, number];
+  /** Cursor sync with the other charts of a group (`cursorSync()`). */
+  sync?: uPlot.Cursor.Sync;
 }
 
 export class TimePlot {
@@ -38,6 +43,8 @@ export class TimePlot {
   private readonly mount: HTMLElement;
   /** Called with the bucket under the cursor and its x offset in the plot, or undefined when it leaves. */
   onCursor: ((index: number | undefined, left: number) => void) | undefined;
+  /** Called with the time range (epoch s) a user selected by dragging, or undefined on a double click (zoom out). */
+  onZoom: ((range: readonly [number, number] | undefined) => void) | undefined;
 
   constructor(mount: HTMLElement) {
     this.mount = mount;
@@ -46,6 +53,11 @@ export class TimePlot {
   /** The data uPlot currently draws: [times, ...one column per line] (tests read it). */
   get data(): uPlot.AlignedData | undefined {
     return this.plot?.data;
+  }
+
+  /** The canvas uPlot draws on (axes included), for PNG export. */
+  get canvas(): HTMLCanvasElement | undefined {
+    return this.plot?.ctx.canvas;
   }
 
   /** The plot area's offset in the mount, for placing a tooltip. */
@@ -60,16 +72,19 @@ export class TimePlot {
     // A log scale has no place for zero or below: those points become gaps.
     const columns = lines.map((l) => (options.logScale ? l.values.map((v) => (v !== null && v > 0 ? v : null)) : l.values));
     const data = [times, ...columns] as uPlot.AlignedData;
-    const layout = JSON.stringify([lines.map((l) => [l.id, l.label, l.color, l.dash]), options.unit, options.logScale, options.theme]);
+    const layout = JSON.stringify([lines.map((l) => [l.id, l.label, l.color, l.dash]), options.unit, options.logScale, options.theme, options.sync?.key]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
       this.layout = layout;
       this.plot = new uPlot(this.buildOptions(options), data, this.mount);
+      this.plot.over.addEventListener('dblclick', () => this.onZoom?.(undefined));
     } else {
       this.plot.setData(data);
       if (this.plot.width !== options.width || this.plot.height !== options.height) this.setSize(options.width, options.height);
     }
     this.lines.forEach((line, i) => this.plot!.setSeries(i + 1, { show: !options.hidden.has(line.id) }));
+    // setData rescales to the data; a zoomed chart keeps its window.
+    if (options.zoom) this.plot.setScale('x', { min: options.zoom[0], max: options.zoom[1] });
   }
 
   setSize(width: number, height: number): void {
@@ -95,7 +110,8 @@ export class TimePlot {
       width: options.width,
       height: options.height,
       legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+      // Dragging selects a range; the element decides what to show there (and fetches finer buckets).
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 }, bind: { dblclick: () => null }, ...(options.sync ? { sync: options.sync } : {}) },
       scales: { x: { time: true }, y: options.logScale ? { distr: 3 } : {} },
       axes: [
         axis(),
@@ -126,6 +142,16 @@ export class TimePlot {
         })),
       ],
       hooks: {
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (width < 2) return;
+            const min = u.posToVal(left, 'x');
+            const max = u.posToVal(left + width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            if (max > min) this.onZoom?.([min, max]);
+          },
+        ],
         setCursor: [
           (u) => {
             const idx = u.cursor.idx;
