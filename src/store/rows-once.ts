@@ -2,12 +2,11 @@
  * One answer to a row query, for exports of the raw data behind an element.
  * It goes through the page's shared store, so it reads from ClickHouse or a
  * relay alike and rides along with the store's next poll, and is
- * unsubscribed as soon as it answers. (Shared by `<gpu-util>`,
- * `<big-number>`, `<moe-heatmap>` and `<moe-tokens>`.)
+ * unsubscribed as soon as it answers. (Every element's raw CSV export.)
  */
-import { toNumber } from '../../chart/format.js';
-import type { QueryRow, RowQuery } from '../../sources/source.js';
-import { storeFor, type SourceConfig } from '../../store/registry.js';
+import { toNumber } from '../chart/format.js';
+import type { QueryRow, RowQuery } from '../sources/source.js';
+import { storeFor, type SourceConfig } from './registry.js';
 
 /**
  * Most rows a raw export reads: beyond it the export stops with a message

@@ -15,7 +15,7 @@ import { AGGREGATES, bigNumberQuery, bigNumberRawQuery, readBigNumberRow, SPARK_
 import { bigNumberStyles } from './big-number.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
 import { pointsCsv, shownCsv, type ShownRun } from './big-number.export.js';
-import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../../store/rows-once.js';
 
 const SPARK_HEIGHT = 24;
 

@@ -3,8 +3,8 @@ import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { colorFor } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
-import { csvObjects, exportByKeyboard, exportMenuByKeyboard, parseCsv } from '../gpu-util/export.test-helpers.js';
-import { rawExportLimit } from '../gpu-util/rows-once.js';
+import { csvObjects, exportByKeyboard, exportMenuByKeyboard, parseCsv } from '../../../test/browser/export-helpers.js';
+import { rawExportLimit } from '../../store/rows-once.js';
 import type { BigNumber } from './big-number.component.js';
 import './big-number.js';
 

@@ -13,7 +13,7 @@ import { checkpointsCsv, type CsvOrder } from './checkpoint-table.csv.js';
 import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints, type Checkpoint, type CheckpointQueryOptions, type CheckpointStats } from './checkpoint-table.queries.js';
 import { checkpointTableStyles } from './checkpoint-table.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
-import { rowsOnce } from './rows-once.js';
+import { rowsOnce } from '../../store/rows-once.js';
 
 export interface CheckpointSelectDetail {
   run: string;

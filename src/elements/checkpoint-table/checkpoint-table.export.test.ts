@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
-import { captureDownloads } from './capture-downloads.js';
+import { captureDownloads } from '../../../test/browser/capture-downloads.js';
 import { CheckpointTable } from './checkpoint-table.component.js';
 import './checkpoint-table.js';
 

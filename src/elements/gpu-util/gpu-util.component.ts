@@ -16,8 +16,8 @@ import { buildModel, type UtilModel } from './gpu-util.model.js';
 import { cellText, clock, footer, meanLineText, rowLabel, summaryText, tooltip, type Hover } from './gpu-util.parts.js';
 import { MAX_SERIES, gridQuery, idleQuery, probeQuery, rawSamplesQuery, type UtilQueryInput } from './gpu-util.queries.js';
 import { gpuUtilStyles } from './gpu-util.styles.js';
-import { cellAfterKey } from './grid-keys.js';
-import { checkRawSize, rawExportLimit, rowsOnce } from './rows-once.js';
+import { cellAfterKey } from '../../internal/grid-keys.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../../store/rows-once.js';
 
 export const DEFAULT_METRIC = 'sys.gpu.*.util_percent';
 /** About one column per 4 px of heatmap, in steps of 10 so a resize rarely asks again. */

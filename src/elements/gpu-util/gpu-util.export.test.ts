@@ -5,8 +5,8 @@ import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.
 import { liveStores } from '../../store/registry.js';
 import { GpuUtil } from './gpu-util.component.js';
 import './gpu-util.js';
-import { csvObjects, decodePng, deepActive, exportByKeyboard, exportMenuByKeyboard, parseCsv, pixelOf } from './export.test-helpers.js';
-import { rawExportLimit } from './rows-once.js';
+import { csvObjects, decodePng, deepActive, exportByKeyboard, exportMenuByKeyboard, parseCsv, pixelOf } from '../../../test/browser/export-helpers.js';
+import { rawExportLimit } from '../../store/rows-once.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 7);
 

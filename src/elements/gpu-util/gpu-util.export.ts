@@ -5,7 +5,7 @@
 import { toNumber } from '../../chart/format.js';
 import { isoTime, toCsv, type PngLayer } from '../../internal/export.js';
 import type { QueryRow } from '../../sources/source.js';
-import { rawValue } from './rows-once.js';
+import { rawValue } from '../../store/rows-once.js';
 import { NO_DEVICE, type UtilModel } from './gpu-util.model.js';
 
 const gpuCell = (device: number) => (device === NO_DEVICE ? '' : device);

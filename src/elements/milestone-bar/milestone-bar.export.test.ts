@@ -2,7 +2,7 @@ import { expect, fixture, fixtureCleanup, html } from '@open-wc/testing';
 import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
-import { captureDownloads, exportByKeyboard } from '../checkpoint-table/capture-downloads.js';
+import { captureDownloads, exportByKeyboard } from '../../../test/browser/capture-downloads.js';
 import type { MilestoneBar } from './milestone-bar.component.js';
 import './milestone-bar.js';
 

@@ -11,8 +11,8 @@ import { RowsController } from '../../store/rows-controller.js';
 import { buildHeatmap, formatCell, NORMALIZE, ROW_ORDERS, scaleOf, type HeatmapView, type Normalize, type RowOrder } from './moe-heatmap.model.js';
 import { cellsCsv, pointsCsv, type HeatmapFields } from './moe-heatmap.export.js';
 import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from './moe-heatmap.queries.js';
-import { cellAfterKey } from '../gpu-util/grid-keys.js';
-import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
+import { cellAfterKey } from '../../internal/grid-keys.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../../store/rows-once.js';
 import { moeHeatmapStyles } from './moe-heatmap.styles.js';
 import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicker, stepError, stepPickerStyles } from './step-picker.js';
 

@@ -3,8 +3,8 @@ import { sendKeys } from '@web/test-runner-commands';
 import { SOURCE_URL } from 'trainwatch-test-env';
 import { uniqueRun, waitFor, writer } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
-import { csvObjects, deepActive, exportByKeyboard, exportMenuByKeyboard, parseCsv } from '../gpu-util/export.test-helpers.js';
-import { rawExportLimit } from '../gpu-util/rows-once.js';
+import { csvObjects, deepActive, exportByKeyboard, exportMenuByKeyboard, parseCsv } from '../../../test/browser/export-helpers.js';
+import { rawExportLimit } from '../../store/rows-once.js';
 import { MoeHeatmap } from './moe-heatmap.component.js';
 import './moe-heatmap.js';
 

@@ -11,7 +11,7 @@ import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicke
 import { buildTokensView, formatShare, type ExpertPanel, type SharedToken, type TokenBar, type TokensView } from './moe-tokens.model.js';
 import { barsCsv, pointsCsv } from './moe-tokens.export.js';
 import { tokensQuery, tokensRawQuery, tokenStepsQuery } from './moe-tokens.queries.js';
-import { checkRawSize, rawExportLimit, rowsOnce } from '../gpu-util/rows-once.js';
+import { checkRawSize, rawExportLimit, rowsOnce } from '../../store/rows-once.js';
 import { moeTokensStyles } from './moe-tokens.styles.js';
 import { visiblePieces, visibleText } from './visible-text.js';
 

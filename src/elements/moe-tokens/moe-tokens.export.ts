@@ -2,7 +2,7 @@
 import { toNumber } from '../../chart/format.js';
 import { isoTime, toCsv } from '../../internal/export.js';
 import type { QueryRow } from '../../sources/source.js';
-import { rawValue } from '../gpu-util/rows-once.js';
+import { rawValue } from '../../store/rows-once.js';
 import type { TokensView } from './moe-tokens.model.js';
 
 /**

@@ -9,7 +9,7 @@ import { TrainwatchElement } from '../../internal/trainwatch-element.js';
 import type { QueryRow } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { parseList } from '../../internal/list.js';
-import { rowsOnce } from '../checkpoint-table/rows-once.js';
+import { rowsOnce } from '../../store/rows-once.js';
 import { runsCsv } from './run-picker.csv.js';
 import { runsQuery } from './run-picker.queries.js';
 import { runPickerStyles } from './run-picker.styles.js';

@@ -8,7 +8,7 @@ import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.j
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
-import { rowsOnce } from '../checkpoint-table/rows-once.js';
+import { rowsOnce } from '../../store/rows-once.js';
 import { samplesCsv } from './sample-viewer.csv.js';
 import { readSample, readStep, sampleStepsQuery, samplesQuery, type Sample, type StepCount } from './sample-viewer.queries.js';
 import { sampleViewerStyles } from './sample-viewer.styles.js';

@@ -3,7 +3,7 @@ import { SOURCE_URL } from 'trainwatch-test-env';
 import { uniqueRun, waitFor, writer } from '../../../test/browser/helpers.js';
 import { colorFor } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
-import { captureDownloads, exportByKeyboard } from '../checkpoint-table/capture-downloads.js';
+import { captureDownloads, exportByKeyboard } from '../../../test/browser/capture-downloads.js';
 import { SampleViewer } from './sample-viewer.component.js';
 import './sample-viewer.js';
 
