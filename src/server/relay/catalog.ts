@@ -6,13 +6,13 @@
  * The SQL is taken from the elements' own query builders (called here with
  * placeholder values; the text does not depend on them), so it cannot drift.
  */
-import { bigNumberQuery } from '../../elements/big-number/big-number.queries.js';
+import { bigNumberQuery, bigNumberRawQuery } from '../../elements/big-number/big-number.queries.js';
 import { checkpointsQuery } from '../../elements/checkpoint-table/checkpoint-table.queries.js';
-import { gridQuery, idleQuery, probeQuery } from '../../elements/gpu-util/gpu-util.queries.js';
-import { metricChartQuery } from '../../elements/metric-chart/metric-chart.queries.js';
+import { gridQuery, idleQuery, probeQuery, rawSamplesQuery } from '../../elements/gpu-util/gpu-util.queries.js';
+import { metricChartQuery, metricRawQuery } from '../../elements/metric-chart/metric-chart.queries.js';
 import { milestonesQuery } from '../../elements/milestone-bar/milestone-bar.queries.js';
-import { heatmapQuery, heatmapStepsQuery } from '../../elements/moe-heatmap/moe-heatmap.queries.js';
-import { tokensQuery, tokenStepsQuery } from '../../elements/moe-tokens/moe-tokens.queries.js';
+import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from '../../elements/moe-heatmap/moe-heatmap.queries.js';
+import { tokensQuery, tokensRawQuery, tokenStepsQuery } from '../../elements/moe-tokens/moe-tokens.queries.js';
 import { runsQuery } from '../../elements/run-picker/run-picker.queries.js';
 import { samplesQuery, sampleStepsQuery } from '../../elements/sample-viewer/sample-viewer.queries.js';
 import type { RowQuery } from '../../sources/source.js';
@@ -35,6 +35,12 @@ const BUILT_IN: RowQuery[] = [
   runsQuery('', 1),
   sampleStepsQuery('', ''),
   samplesQuery('', '', 0, { prompt: '', completion: '', scores: '' }, 1),
+  // What the elements' "raw" CSV exports read.
+  bigNumberRawQuery([], '', 0, 1),
+  rawSamplesQuery(util, 1),
+  metricRawQuery({ runs: [], patterns: [], windowSeconds: 0, limit: 1 }),
+  heatmapRawQuery({ ...moe, rowField: '', columnField: '' }, 0, 1),
+  tokensRawQuery({ ...moe, expertField: '', tokenField: '', top: 1 }, 0, 1),
 ];
 
 /** Kind → SQL of the built-in elements, plus any extra kinds (`--queries`). */
