@@ -24,11 +24,18 @@ export interface Tab {
   render: (view: View) => TemplateResult;
 }
 
+/**
+ * Every chart of the dashboard is in one group: hovering one shows the same
+ * step (or moment) in all of them, and zooming one zooms the others with
+ * the same kind of x axis.
+ */
+const GROUP = 'dashboard';
+
 const loss = (v: View, heading: string, run: string, metric: string, wide = false, mark = '') =>
-  html`<loss-chart class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
+  html`<loss-chart group=${GROUP} class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
 
 const series = (v: View, heading: string, metric: string, extra: { stat?: string; groupBy?: string; run?: string; wide?: boolean } = {}) =>
-  html`<metric-chart class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? nothing} group-by=${extra.groupBy ?? nothing}></metric-chart>`;
+  html`<metric-chart group=${GROUP} class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? nothing} group-by=${extra.groupBy ?? nothing}></metric-chart>`;
 
 const number = (v: View, label: string, metric: string, extra: { thresholds?: string; direction?: string; aggregate?: string; unit?: string } = {}) =>
   html`<big-number label=${label} run=${v.focus} metric=${metric} thresholds=${extra.thresholds ?? nothing} direction=${extra.direction ?? nothing} aggregate=${extra.aggregate ?? nothing} unit=${extra.unit ?? nothing}></big-number>`;
