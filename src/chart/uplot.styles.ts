@@ -75,7 +75,17 @@ export const uplotStyles = css`
   }
 `;
 
-/** Theme tokens shared by every chart element: public --trainwatch-* in, private --_* out. */
+/**
+ * Theme tokens shared by every element: public --trainwatch-* in, private --_* out.
+ *
+ * Text colours keep WCAG AA contrast (4.5:1) on the card of their theme:
+ * --_muted 5.3 (light) / 6.3 (dark); the status colours --_good, --_warn and
+ * --_bad at least 4.9 / 5.6. Status colours change with the theme: a
+ * light-theme green or red on a dark card fails (#1a7f37 on #0d1117 is 3.7:1),
+ * as does the usual #bf8700 yellow on white (3.1:1), so elements colour states
+ * with these tokens rather than literal colours. --_focus, the focus ring, is
+ * at least 3:1 on the card and on the page colours the stories use.
+ */
 export const themeStyles = css`
   :host {
     --_bg: var(--trainwatch-background, #ffffff);
@@ -85,6 +95,10 @@ export const themeStyles = css`
     --_border: var(--trainwatch-border-color, #d0d7de);
     --_error: var(--trainwatch-error-color, #cf222e);
     --_select: rgba(31, 35, 40, 0.08);
+    --_good: #1a7f37;
+    --_warn: #9a6700;
+    --_bad: #cf222e;
+    --_focus: #0969da;
     --_font: var(--trainwatch-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color-scheme: light;
   }
@@ -96,6 +110,10 @@ export const themeStyles = css`
     --_border: var(--trainwatch-border-color, #30363d);
     --_error: var(--trainwatch-error-color, #ff7b72);
     --_select: rgba(230, 237, 243, 0.1);
+    --_good: #3fb950;
+    --_warn: #d29922;
+    --_bad: #f85149;
+    --_focus: #4493f8;
     color-scheme: dark;
   }
   @media (prefers-color-scheme: dark) {
@@ -107,6 +125,10 @@ export const themeStyles = css`
       --_border: var(--trainwatch-border-color, #30363d);
       --_error: var(--trainwatch-error-color, #ff7b72);
       --_select: rgba(230, 237, 243, 0.1);
+      --_good: #3fb950;
+      --_warn: #d29922;
+      --_bad: #f85149;
+      --_focus: #4493f8;
       color-scheme: dark;
     }
   }

@@ -52,4 +52,10 @@ export const cardStyles = css`
   .message.error {
     color: var(--_error);
   }
+  /* Anything focusable that sets no ring of its own gets one in the theme's focus colour,
+     so focus looks alike across elements and follows light / dark. */
+  :where(.base) :focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 2px;
+  }
 `;
