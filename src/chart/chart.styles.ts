@@ -101,6 +101,8 @@ export const chartStyles = css`
     background: none;
     border: 0;
     padding: 2px 0;
+    /* WCAG 2.2 target size. */
+    min-height: 24px;
     cursor: pointer;
     display: inline-flex;
     align-items: center;

@@ -95,10 +95,10 @@ export const themeStyles = css`
     --_border: var(--trainwatch-border-color, #d0d7de);
     --_error: var(--trainwatch-error-color, #cf222e);
     --_select: rgba(31, 35, 40, 0.08);
-    --_good: #1a7f37;
-    --_warn: #9a6700;
-    --_bad: #cf222e;
-    --_focus: #0969da;
+    --_good: var(--trainwatch-good-color, #1a7f37);
+    --_warn: var(--trainwatch-warn-color, #9a6700);
+    --_bad: var(--trainwatch-bad-color, #cf222e);
+    --_focus: var(--trainwatch-focus-color, #0969da);
     --_font: var(--trainwatch-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color-scheme: light;
   }
@@ -110,10 +110,10 @@ export const themeStyles = css`
     --_border: var(--trainwatch-border-color, #30363d);
     --_error: var(--trainwatch-error-color, #ff7b72);
     --_select: rgba(230, 237, 243, 0.1);
-    --_good: #3fb950;
-    --_warn: #d29922;
-    --_bad: #f85149;
-    --_focus: #4493f8;
+    --_good: var(--trainwatch-good-color, #3fb950);
+    --_warn: var(--trainwatch-warn-color, #d29922);
+    --_bad: var(--trainwatch-bad-color, #f85149);
+    --_focus: var(--trainwatch-focus-color, #4493f8);
     color-scheme: dark;
   }
   @media (prefers-color-scheme: dark) {
@@ -125,10 +125,10 @@ export const themeStyles = css`
       --_border: var(--trainwatch-border-color, #30363d);
       --_error: var(--trainwatch-error-color, #ff7b72);
       --_select: rgba(230, 237, 243, 0.1);
-      --_good: #3fb950;
-      --_warn: #d29922;
-      --_bad: #f85149;
-      --_focus: #4493f8;
+      --_good: var(--trainwatch-good-color, #3fb950);
+      --_warn: var(--trainwatch-warn-color, #d29922);
+      --_bad: var(--trainwatch-bad-color, #f85149);
+      --_focus: var(--trainwatch-focus-color, #4493f8);
       color-scheme: dark;
     }
   }

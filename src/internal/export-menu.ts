@@ -58,6 +58,13 @@ export const exportMenuStyles = css`
     padding: 0 4px;
     border-radius: 4px;
     line-height: 18px;
+    /* WCAG 2.2 target size: at least 24 × 24 px. */
+    min-width: 24px;
+    min-height: 24px;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    box-sizing: border-box;
   }
   .export summary::-webkit-details-marker {
     display: none;
@@ -69,7 +76,7 @@ export const exportMenuStyles = css`
   }
   .export summary:focus-visible,
   .export-items button:focus-visible {
-    outline: 2px solid var(--_muted);
+    outline: 2px solid var(--_focus, var(--_muted));
     outline-offset: 1px;
   }
   .export-items {

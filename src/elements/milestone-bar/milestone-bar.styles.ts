@@ -1,17 +1,6 @@
 import { css } from 'lit';
 
 export const milestoneBarStyles = css`
-  :host {
-    --_good: #1a7f37;
-  }
-  :host([theme='dark']) {
-    --_good: #3fb950;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_good: #3fb950;
-    }
-  }
   .current-value {
     font-size: 20px;
     font-weight: 600;

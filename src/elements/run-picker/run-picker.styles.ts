@@ -7,17 +7,6 @@ import { css } from 'lit';
  * border, not by fading its text.
  */
 export const runPickerStyles = css`
-  :host {
-    --_good: #1a7f37;
-  }
-  :host([theme='dark']) {
-    --_good: #3fb950;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_good: #3fb950;
-    }
-  }
   .base {
     display: flex;
     flex-wrap: wrap;

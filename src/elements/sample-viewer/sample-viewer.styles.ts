@@ -1,18 +1,6 @@
 import { css } from 'lit';
 
 export const sampleViewerStyles = css`
-  /* Green with AA contrast on either theme's background. */
-  :host {
-    --_good: #1a7f37;
-  }
-  :host([theme='dark']) {
-    --_good: #3fb950;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_good: #3fb950;
-    }
-  }
   .live {
     color: var(--_good);
   }
