@@ -3,6 +3,8 @@ import type { StorybookConfig } from '@storybook/web-components-vite';
 const config: StorybookConfig = {
   stories: ['../stories/**/*.stories.ts'],
   framework: { name: '@storybook/web-components-vite', options: {} },
+  // Docs pages built from custom-elements.json (see preview.ts).
+  addons: ['@storybook/addon-docs'],
   core: {
     // Storybook runs offline here: no telemetry, no update checks.
     disableTelemetry: true,

@@ -1,4 +1,12 @@
 import type { Decorator, Preview } from '@storybook/web-components-vite';
+import { setCustomElementsManifest } from '@storybook/web-components-vite';
+import manifest from '../custom-elements.json';
+import { manifestArgTypes, manifestDescription } from '../stories/manifest.js';
+import { ThemedDocsContainer } from './docs-container.js';
+
+// Every element's docs page (attributes, properties, events, parts, custom properties) is read
+// from custom-elements.json, which `npm run storybook` / `build-storybook` regenerate first.
+setCustomElementsManifest(manifest);
 
 type Theme = 'light' | 'dark';
 
@@ -22,6 +30,8 @@ const withThemedPage: Decorator = (story, context) => {
 };
 
 const preview: Preview = {
+  // A docs page per element: its description, the primary story with live controls, the API table, every story.
+  tags: ['autodocs'],
   decorators: [withThemedPage],
   globalTypes: {
     theme: {
@@ -43,6 +53,11 @@ const preview: Preview = {
     // The theme toolbar owns the page background; a second, independent switch would only disagree with it.
     backgrounds: { disable: true },
     controls: { expanded: true, sort: 'none' },
+    docs: {
+      container: ThemedDocsContainer,
+      extractArgTypes: manifestArgTypes,
+      extractComponentDescription: manifestDescription,
+    },
   },
 };
 

@@ -1,13 +1,23 @@
-// Two builds of the browser code (src/server is Node-only and never bundled):
-//   dist/lib     ESM library, one module per source file, dependencies external, with .d.ts
-//   dist/bundle  trainwatch.js, one self-contained file for <script type="module"> on any page
+// The browser code (src/server is Node-only and never bundled), built as:
+//   custom-elements.json  the elements' API from their classes and JSDoc (`npm run manifest`)
+//   dist/lib              ESM library, one module per source file, dependencies external, with .d.ts
+//                         (including trainwatch/react and trainwatch/vue, src/frameworks/)
+//   dist/bundle           trainwatch.js, one self-contained file for <script type="module"> on any page
+//   dist/typed-page       test/typed-page built from the package as a user's bundler would
+//                         (the browser tests run it)
 import { build } from 'vite';
+import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync, statSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const only = process.argv[2]; // "lib" | "bundle" | undefined (both)
+const only = process.argv[2]; // "manifest" | "lib" | "bundle" | "typed-page" | undefined (all)
 const external = [/^lit($|\/)/, /^@lit\//, /^uplot($|\/)/, /^@clickhouse\//];
+
+if (!only || only === 'manifest') {
+  execFileSync('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'], { stdio: 'inherit' });
+}
 
 if (!only || only === 'lib') {
   rmSync('dist/lib', { recursive: true, force: true });
@@ -20,7 +30,7 @@ if (!only || only === 'lib') {
       sourcemap: true,
       minify: false,
       target: 'es2022',
-      lib: { entry: { index: 'src/index.ts', define: 'src/define.ts' }, formats: ['es'] },
+      lib: { entry: { index: 'src/index.ts', define: 'src/define.ts', 'frameworks/vue': 'src/frameworks/vue.ts' }, formats: ['es'] },
       rollupOptions: { external, output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' } },
     },
   });
@@ -45,4 +55,33 @@ if (!only || only === 'bundle') {
   const file = 'dist/bundle/trainwatch.js';
   const gz = gzipSync(readFileSync(file)).length;
   console.log(`${file}: ${(statSync(file).size / 1024).toFixed(1)} KB, ${(gz / 1024).toFixed(1)} KB gzipped`);
+}
+
+if (!only || only === 'typed-page') {
+  // `trainwatch/…` resolve through package.json's exports to dist/lib, as in a user's project
+  // (not through test/typed-page/tsconfig.json's paths to the sources, which the type check uses).
+  const { exports } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const fromPackage = {
+    name: 'trainwatch-package-exports',
+    setup(build) {
+      build.onResolve({ filter: /^trainwatch(\/|$)/ }, ({ path }) => {
+        const entry = exports[`.${path.slice('trainwatch'.length)}`];
+        const file = typeof entry === 'string' ? entry : entry?.import;
+        if (!file) return { errors: [{ text: `package.json exports no JavaScript for "${path}"` }] };
+        return { path: resolve(file) };
+      });
+    },
+  };
+  await esbuild({
+    entryPoints: { page: 'test/typed-page/page.ts', dashboard: 'test/typed-page/dashboard.tsx' },
+    outdir: 'dist/typed-page',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [fromPackage],
+    logLevel: 'warning',
+  });
 }

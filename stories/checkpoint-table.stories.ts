@@ -1,6 +1,4 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { CheckpointSelectDetail } from '../src/elements/checkpoint-table/checkpoint-table.component.js';
 import '../src/elements/checkpoint-table/checkpoint-table.js';
@@ -8,6 +6,7 @@ import { mulberry32 } from '../src/internal/random.js';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import { registerFixtureRows, type FixtureContext } from '../src/sources/fixture-source.js';
 import type { QueryParam, QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, FIXTURE_RUNS, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -85,7 +84,7 @@ interface CheckpointTableArgs {
   heading?: string;
   'poll-interval'?: number;
   theme?: Theme;
-  onCheckpointSelect: (event: CustomEvent<CheckpointSelectDetail>) => void;
+  onTrainwatchCheckpointSelect: (event: CustomEvent<CheckpointSelectDetail>) => void;
   onTrainwatchState: (event: CustomEvent<DataStateDetail>) => void;
 }
 
@@ -107,7 +106,7 @@ from a \`fixture:\` source.`,
     src: fixture('default', { steps: 1250 }),
     'hosted-only': false,
     'lower-better': 'wikitext_ppl',
-    onCheckpointSelect: fn(),
+    onTrainwatchCheckpointSelect: fn(),
     onTrainwatchState: fn(),
   },
   argTypes: {
@@ -122,27 +121,8 @@ from a \`fixture:\` source.`,
     heading: { control: 'text' },
     'poll-interval': { control: { type: 'number', min: 250, step: 250 } },
     theme: { control: 'inline-radio', options: ['light', 'dark'], description: 'Unset: follows the Theme toolbar.' },
-    onCheckpointSelect: { name: 'trainwatch-checkpoint-select', description: 'A row was chosen; `detail` is `{ run, step, time }`.', table: { category: 'Events' } },
-    onTrainwatchState: { name: 'trainwatch-state', description: 'The data state changed.', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<checkpoint-table
-      run=${args.run}
-      src=${args.src}
-      metric=${ifDefined(args.metric || undefined)}
-      eval-metric=${ifDefined(args['eval-metric'] || undefined)}
-      hosted-metric=${ifDefined(args['hosted-metric'] || undefined)}
-      ?hosted-only=${args['hosted-only']}
-      limit=${ifDefined(args.limit)}
-      lower-better=${ifDefined(args['lower-better'] || undefined)}
-      heading=${ifDefined(args.heading || undefined)}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      theme=${theme}
-      @trainwatch-checkpoint-select=${args.onCheckpointSelect}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></checkpoint-table>`;
-  },
+  render: (args, context) => renderElement('checkpoint-table', args, context),
 } satisfies Meta<CheckpointTableArgs>;
 
 export default meta;

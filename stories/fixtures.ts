@@ -14,7 +14,8 @@ registerTransport('fixture:', (config) => FixtureSource.fromUrl(config.url));
 
 /** A fixture URL: a scenario of FIXTURE_SCENARIOS plus parameter overrides. */
 export function fixture(scenario = 'default', params: Record<string, string | number> = {}): string {
-  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  // Commas stay readable (`runs=a,b`) in the src control.
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString().replaceAll('%2C', ',');
   return `fixture:${scenario}${query ? `?${query}` : ''}`;
 }
 

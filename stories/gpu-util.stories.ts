@@ -1,11 +1,10 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import '../src/elements/gpu-util/gpu-util.js';
 import { registerFixtureRows } from '../src/sources/fixture-source.js';
 import type { QueryParam, QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, FIXTURE_RUNS, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -176,24 +175,8 @@ hosts' CPU instead. Stories read generated data from a \`fixture:\` source: samp
     'poll-interval': { control: { type: 'number', min: 250, step: 250 }, description: 'Poll interval in ms (default 2000).' },
     heading: { control: 'text', description: 'Title (default "GPU utilization").' },
     theme: { control: 'inline-radio', options: ['light', 'dark'], description: 'Unset: follows the Theme toolbar.' },
-    onTrainwatchState: { name: 'trainwatch-state', description: 'Fired when the data state changes; `detail` is `{ state, message }`.', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<gpu-util
-      style="max-width: 900px"
-      run=${args.run}
-      metric=${args.metric}
-      src=${args.src}
-      window=${args.window}
-      idle-threshold=${args['idle-threshold']}
-      straggler-gap=${args['straggler-gap']}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      heading=${ifDefined(args.heading || undefined)}
-      theme=${theme}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></gpu-util>`;
-  },
+  render: (args, context) => renderElement('gpu-util', args, context, { style: 'max-width: 900px' }),
 } satisfies Meta<GpuUtilArgs>;
 
 export default meta;

@@ -1,10 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { XAxisMode } from '../src/chart/series-data.js';
 import type { DataStateDetail } from '../src/elements/loss-chart/loss-chart.component.js';
 import '../src/elements/loss-chart/loss-chart.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, FIXTURE_RUNS, FIXTURE_SCENARIOS, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -66,26 +65,8 @@ point \`src\` at a ClickHouse HTTP URL to see real data. Scenarios: ${Object.key
     user: { control: 'text', table: { category: 'Connection' } },
     password: { control: 'text', table: { category: 'Connection' } },
     table: { control: 'text', description: 'Database-qualified table.', table: { category: 'Connection' } },
-    onTrainwatchState: { name: 'trainwatch-state', description: 'Fired when the data state changes; `detail` is `{ state, message }`.', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<loss-chart
-      run=${args.run}
-      metric=${args.metric}
-      src=${args.src}
-      x-axis=${args['x-axis']}
-      smoothing=${args.smoothing}
-      ?log-scale=${args['log-scale']}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      heading=${ifDefined(args.heading || undefined)}
-      theme=${theme}
-      user=${ifDefined(args.user)}
-      password=${ifDefined(args.password)}
-      table=${ifDefined(args.table || undefined)}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></loss-chart>`;
-  },
+  render: (args, context) => renderElement('loss-chart', args, context),
 } satisfies Meta<LossChartArgs>;
 
 export default meta;

@@ -1,12 +1,11 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import type { GroupBy } from '../src/elements/metric-chart/metric-chart.queries.js';
 import '../src/elements/metric-chart/metric-chart.js';
 import { registerFixtureRows } from '../src/sources/fixture-source.js';
 import type { QueryParam, QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, FIXTURE_RUNS, FIXTURE_SCENARIOS, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -110,7 +109,7 @@ function bucketWidth(rangeMs: number, buckets: number): number {
 }
 
 function metricChartRows(params: Record<string, QueryParam>, runsThatExist: readonly string[]): QueryRow[] {
-  const patterns = Object.keys(params).filter((k) => /^p\d+$/.test(k)).map((k) => likeToRegExp(String(params[k])));
+  const patterns = (params.patterns as string[]).map((p) => likeToRegExp(String(p)));
   const matched = CATALOGUE.filter((s) => patterns.some((p) => p.test(s.metric)));
   const runs = (params.runs as string[]).filter((run) => runsThatExist.includes(run));
   if (!matched.length || !runs.length) return [];
@@ -187,25 +186,8 @@ Scenarios: ${Object.keys(FIXTURE_SCENARIOS).join(', ')}.`,
     'poll-interval': { control: { type: 'number', min: 250, step: 250 }, description: 'Poll interval in ms (default 2000).' },
     heading: { control: 'text', description: 'Title above the chart (default: the metric attribute).' },
     theme: { control: 'inline-radio', options: ['light', 'dark'], description: 'Unset: follows the Theme toolbar.' },
-    onTrainwatchState: { name: 'trainwatch-state', description: 'Fired when the data state changes; `detail` is `{ state, message }`.', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<metric-chart
-      run=${args.run}
-      metric=${args.metric}
-      src=${args.src}
-      window=${args.window}
-      stat=${args.stat}
-      group-by=${args['group-by']}
-      unit=${ifDefined(args.unit || undefined)}
-      ?log-scale=${args['log-scale']}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      heading=${ifDefined(args.heading || undefined)}
-      theme=${theme}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></metric-chart>`;
-  },
+  render: (args, context) => renderElement('metric-chart', args, context),
 } satisfies Meta<MetricChartArgs>;
 
 export default meta;

@@ -1,11 +1,10 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import '../src/elements/milestone-bar/milestone-bar.js';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import { registerFixtureRows, type FixtureContext } from '../src/sources/fixture-source.js';
 import type { QueryParam, QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -82,24 +81,8 @@ the recent window. One equal segment per milestone keeps 3B and 80B both readabl
     heading: { control: 'text' },
     'poll-interval': { control: { type: 'number', min: 250, step: 250 } },
     theme: { control: 'inline-radio', options: ['light', 'dark'], description: 'Unset: follows the Theme toolbar.' },
-    onTrainwatchState: { name: 'trainwatch-state', description: 'The data state changed.', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<milestone-bar
-      style="max-width: 720px"
-      run=${args.run}
-      src=${args.src}
-      metric=${ifDefined(args.metric || undefined)}
-      targets=${ifDefined(args.targets || undefined)}
-      rate-window=${ifDefined(args['rate-window'] || undefined)}
-      unit=${ifDefined(args.unit || undefined)}
-      heading=${ifDefined(args.heading || undefined)}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      theme=${theme}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></milestone-bar>`;
-  },
+  render: (args, context) => renderElement('milestone-bar', args, context, { style: 'max-width: 720px' }),
 } satisfies Meta<MilestoneBarArgs>;
 
 export default meta;

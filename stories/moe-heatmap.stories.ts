@@ -1,6 +1,4 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { StepChangeDetail } from '../src/elements/moe-heatmap/step-picker.js';
 import '../src/elements/moe-heatmap/moe-heatmap.js';
@@ -8,6 +6,7 @@ import { mulberry32 } from '../src/internal/random.js';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import { registerFixtureRows, type FixtureContext } from '../src/sources/fixture-source.js';
 import type { QueryParam, QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -105,27 +104,8 @@ Stories read generated rows from a \`fixture:\` source.`,
     heading: { control: 'text' },
     'poll-interval': { control: { type: 'number', min: 250, step: 250 }, description: 'Poll interval in ms (default 2000).' },
     theme: { control: 'inline-radio', options: ['light', 'dark'], description: 'Unset: follows the Theme toolbar.' },
-    onTrainwatchState: { name: 'trainwatch-state', table: { category: 'Events' } },
-    onTrainwatchStepChange: { name: 'trainwatch-step-change', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<moe-heatmap
-      run=${args.run}
-      src=${args.src}
-      metric=${ifDefined(args.metric || undefined)}
-      row-field=${ifDefined(args['row-field'] || undefined)}
-      column-field=${ifDefined(args['column-field'] || undefined)}
-      normalize=${ifDefined(args.normalize)}
-      row-order=${ifDefined(args['row-order'])}
-      step=${ifDefined(args.step)}
-      heading=${ifDefined(args.heading || undefined)}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      theme=${theme}
-      @trainwatch-state=${args.onTrainwatchState}
-      @trainwatch-step-change=${args.onTrainwatchStepChange}
-    ></moe-heatmap>`;
-  },
+  render: (args, context) => renderElement('moe-heatmap', args, context),
 } satisfies Meta<MoeHeatmapArgs>;
 
 export default meta;

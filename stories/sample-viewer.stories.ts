@@ -1,11 +1,10 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
-import { html } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import { fn } from 'storybook/test';
 import type { DataStateDetail } from '../src/internal/trainwatch-element.js';
 import '../src/elements/sample-viewer/sample-viewer.js';
 import { registerFixtureRows } from '../src/sources/fixture-source.js';
 import type { QueryRow } from '../src/sources/source.js';
+import { renderElement } from './manifest.js';
 import { BASELINE, fixture } from './fixtures.js';
 
 type Theme = 'light' | 'dark';
@@ -108,25 +107,8 @@ const meta = {
     step: { control: 'number', description: 'Pinned step; unset follows the newest.' },
     'poll-interval': { control: { type: 'number', min: 250, step: 250 } },
     theme: { control: 'inline-radio', options: ['light', 'dark'] },
-    onTrainwatchState: { name: 'trainwatch-state', table: { category: 'Events' } },
   },
-  render: (args, { globals }) => {
-    const theme: Theme = args.theme ?? (globals.theme === 'dark' ? 'dark' : 'light');
-    return html`<sample-viewer
-      style="max-width: 720px"
-      run=${args.run}
-      metric=${args.metric}
-      src=${args.src}
-      prompt-field=${ifDefined(args['prompt-field'] || undefined)}
-      completion-field=${ifDefined(args['completion-field'] || undefined)}
-      scores-field=${ifDefined(args['scores-field'] || undefined)}
-      limit=${ifDefined(args.limit)}
-      step=${ifDefined(args.step)}
-      poll-interval=${ifDefined(args['poll-interval'])}
-      theme=${theme}
-      @trainwatch-state=${args.onTrainwatchState}
-    ></sample-viewer>`;
-  },
+  render: (args, context) => renderElement('sample-viewer', args, context, { style: 'max-width: 720px' }),
 } satisfies Meta<SampleViewerArgs>;
 
 export default meta;
