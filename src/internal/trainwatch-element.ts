@@ -7,6 +7,7 @@
 import { ContextConsumer } from '@lit/context';
 import { LitElement } from 'lit';
 import { onConfigure, pageSource, type SourceConfig } from '../store/registry.js';
+import { filterContext, type PageFilters } from './filter-context.js';
 import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } from './source-context.js';
 
 export type DataState = 'loading' | 'ready' | 'empty' | 'error';
@@ -59,6 +60,32 @@ export class TrainwatchElement extends LitElement {
         this.requestUpdate();
       },
     });
+    new ContextConsumer(this, {
+      context: filterContext,
+      subscribe: true,
+      callback: (value) => {
+        this.pageFilters = value;
+        this.requestUpdate();
+      },
+    });
+  }
+
+  /** The enclosing `<trainwatch-filters>` (undefined outside one). */
+  protected pageFilters: PageFilters | undefined;
+
+  /** The element's own `run`, else the page filter's (empty when neither is set). */
+  protected inheritedRun(own: string | undefined): string {
+    return own?.trim() ? own : (this.pageFilters?.run ?? '');
+  }
+
+  /** The element's own `window`, else the page filter's, else `fallback`. */
+  protected inheritedWindow(own: string | undefined, fallback: string): string {
+    return own?.trim() ? own : this.pageFilters?.window?.trim() || fallback;
+  }
+
+  /** The element's own `host`, else the page filter's (empty: every host). */
+  protected inheritedHost(own: string | undefined): string {
+    return own?.trim() ? own.trim() : (this.pageFilters?.host?.trim() ?? '');
   }
 
   private stopFollowingPage: (() => void) | undefined;
