@@ -36,8 +36,9 @@ Usage:
       embedded ClickHouse instead. Elements use it with src="relay+http://…".
 
   trainwatch demo [--port 5173] [--clickhouse-port 8123] [--runs 2] [--finished 1] [--failed 1]
-                  [--history 20000] [--data DIR] [--relay [--relay-port 8787]]
+                  [--history 20000] [--past-days 7] [--data DIR] [--relay [--relay-port 8787]]
       Embedded ClickHouse + simulator + the demo dashboard; prints its URL.
+      --past-days: two earlier runs (one finishes, one fails) over that many days, for the rollup.
       --relay: the page reads through a trainwatch relay instead.
 `;
 

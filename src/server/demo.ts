@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { startClickHouseServer, type EmbeddedClickHouse } from './clickhouse-server.js';
 import { integer, parse, untilInterrupted } from './cli-args.js';
-import { simulate } from './simulator.js';
+import { backfill, simulate } from './simulator.js';
 
 const DEMO_ROOT = fileURLToPath(new URL('../../demo/', import.meta.url));
 
@@ -31,6 +31,7 @@ export async function demo(args: string[]): Promise<void> {
     rate: { type: 'string' },
     data: { type: 'string' },
     relay: { type: 'boolean' },
+    'past-days': { type: 'string' },
     'relay-port': { type: 'string' },
   });
   const port = integer(v.port, 'port', 5173, 0, 65535);
@@ -40,6 +41,7 @@ export async function demo(args: string[]): Promise<void> {
   const total = runs + finishedRuns + failedRuns;
   const history = integer(v.history, 'history', 20_000, 0, 10_000_000);
   const rate = integer(v.rate, 'rate', 5, 1, 10_000);
+  const pastDays = integer(v['past-days'], 'past-days', 7, 0, 90);
 
   const ch = await startClickHouse(integer(v['clickhouse-port'], 'clickhouse-port', 8123, 0, 65535), v.data);
   console.log(`embedded ClickHouse ${ch.engine.version} on ${ch.url}`);
@@ -55,6 +57,25 @@ export async function demo(args: string[]): Promise<void> {
     signal: controller.signal,
     log: (message) => console.log(`simulator: ${message}`),
   }).catch((error: unknown) => console.error(`simulator stopped: ${error instanceof Error ? error.message : String(error)}`));
+
+  // Two earlier runs over the past days, one step a minute, so the health rollup has a week to show:
+  // week-0 finishes (60% of the span), week-1 diverges to NaN and fails (45%).
+  const pastRuns = pastDays ? ['week-0', 'week-1'] : [];
+  if (pastDays) {
+    const steps = pastDays * 24 * 60;
+    void backfill({
+      url: ch.url,
+      runs: 0,
+      finishedRuns: 1,
+      failedRuns: 1,
+      history: steps,
+      stepsPerSecond: 1 / 60,
+      startTime: Date.now() - steps * 60_000,
+      runPrefix: 'week-',
+      seed: 7,
+      log: (message) => console.log(`simulator (past ${pastDays} days): ${message}`),
+    }).catch((error: unknown) => console.error(`past runs not written: ${error instanceof Error ? error.message : String(error)}`));
+  }
 
   // With --relay the page reads through a relay (one poller, pushed over SSE) instead of ClickHouse.
   let relay: { url: string; close(): Promise<void> } | undefined;
@@ -72,7 +93,7 @@ export async function demo(args: string[]): Promise<void> {
     logLevel: 'warn',
     server: { port, host: '127.0.0.1', strictPort: false },
     define: {
-      __TRAINWATCH_DEMO__: JSON.stringify({ url: source, runs: Array.from({ length: total }, (_, i) => `run-${i}`) }),
+      __TRAINWATCH_DEMO__: JSON.stringify({ url: source, runs: [...Array.from({ length: total }, (_, i) => `run-${i}`), ...pastRuns] }),
     },
   });
   await vite.listen();
