@@ -31,12 +31,13 @@ interface Settings {
 /**
  * @summary The latest value of a metric in large type, coloured by thresholds, with a sparkline of the recent window.
  *
- * @attr run - Run id, or several separated by commas: one row per run (each with its own value, change and sparkline).
+ * @attr run - Run id, or several separated by commas: one row per run (each with its own value, change and sparkline). Default: the enclosing `<trainwatch-filters>`' run.
+ * @attr host - Only this host's points (for per-host metrics such as `sys.cpu_percent`); empty (default) for every host, or the enclosing `<trainwatch-filters>`' host.
  * @attr metric - Metric name, e.g. `tokens_per_s`, `tokens_total`, `data.bucket`, `checkpoint.saved`.
  * @attr label - Title. Default: the metric name.
  * @attr unit - Unit for formatting; default the table's `unit` column (for `count`: none).
  * @attr decimals - Show this many decimals, unscaled with thousands separators, instead of 3 significant digits with SI steps.
- * @attr window - Sparkline, change and aggregate window: `15m` (default), `1h`, `7d`, `all`. Default `all` for `aggregate="count"`. It ends at each run's newest point of the metric.
+ * @attr window - Sparkline, change and aggregate window: `15m` (default), `1h`, `7d`, `all`. Default `all` for `aggregate="count"`; inside `<trainwatch-filters>` with a window, that one. It ends at each run's newest point of the metric.
  * @attr aggregate - `last` (default: the latest point), `count`, `sum`, `max` or `mean` of the points in the window.
  * @attr thresholds - One or two numbers, `"70,90"`: green / yellow / red by which side the value is on. A value exactly at a threshold counts on the better side.
  * @attr direction - `higher-is-better` (default) or `lower-is-better`.
@@ -89,6 +90,7 @@ export class BigNumber extends TrainwatchElement {
   static override properties = {
     ...TrainwatchElement.properties,
     run: { type: String, reflect: true },
+    host: { type: String, reflect: true },
     metric: { type: String, reflect: true },
     label: { type: String },
     unit: { type: String },
@@ -101,6 +103,8 @@ export class BigNumber extends TrainwatchElement {
   };
 
   declare run: string;
+  /** Unset: every host, or the enclosing filters' host. */
+  declare host: string | undefined;
   declare metric: string;
   declare label: string | undefined;
   declare unit: string | undefined;
@@ -117,7 +121,7 @@ export class BigNumber extends TrainwatchElement {
     const queries: Record<string, RowQuery> =
       typeof settings === 'string' || !this.runs.length || !this.metric
         ? {}
-        : { 'big-number': bigNumberQuery(this.runs, this.metric, settings.window, this.aggregate) };
+        : { 'big-number': bigNumberQuery(this.runs, this.metric, settings.window, this.aggregate, this.shownHost) };
     return { source: this.sourceConfig(), queries };
   });
 
@@ -135,8 +139,19 @@ export class BigNumber extends TrainwatchElement {
     this.direction = 'higher-is-better';
   }
 
+  /** The runs shown: its own `run`, else the enclosing filters'. */
   get runs(): string[] {
-    return parseList(this.run);
+    return parseList(this.inheritedRun(this.run));
+  }
+
+  /** The host shown: its own `host`, else the enclosing filters'; empty for every host. */
+  get shownHost(): string {
+    return this.inheritedHost(this.host);
+  }
+
+  /** The window as written: its own `window`, else the enclosing filters', else `all` for counts and `15m` otherwise. */
+  get shownWindow(): string {
+    return this.inheritedWindow(this.window, this.aggregate === 'count' ? 'all' : '15m').trim();
   }
 
   /** The rows shown, one per run that has points, as numbers. */
@@ -167,7 +182,7 @@ export class BigNumber extends TrainwatchElement {
         return `decimals must be a whole number from 0 to 10; got "${this.getAttribute('decimals') ?? this.decimals}".`;
       }
       if (this.pollInterval != null && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
-      const window = parseWindow(this.window ?? (this.aggregate === 'count' ? 'all' : '15m'));
+      const window = parseWindow(this.shownWindow);
       const thresholds = parseThresholds(this.thresholds);
       // Counts are of sparse events (checkpoints): a quiet spell is not stale data.
       const stale = (this.staleAfter ?? (this.aggregate === 'count' ? 'never' : '5m')).trim().toLowerCase();
@@ -195,13 +210,14 @@ export class BigNumber extends TrainwatchElement {
     if (this.data.status !== 'ready' && !rows.length) return { state: 'loading', message: 'Loading…' };
     if (!rows.length) {
       const runs = this.runs.map((r) => `"${r}"`).join(', ');
-      return { state: 'empty', message: `No "${this.metric}" points for run ${runs}.` };
+      const host = this.shownHost ? ` on host "${this.shownHost}"` : '';
+      return { state: 'empty', message: `No "${this.metric}" points for run ${runs}${host}.` };
     }
     return { state: 'ready', message: '' };
   }
 
   private windowLabel(seconds: number): string {
-    return seconds === 0 ? 'all' : (this.window ?? '15m').trim();
+    return seconds === 0 ? 'all' : this.shownWindow;
   }
 
   /** What one run's row shows besides its value: unit, an empty window, the aggregate in words. */
@@ -239,7 +255,7 @@ export class BigNumber extends TrainwatchElement {
     if (!options.raw) return shownCsv(ready ? this.shownRuns(settings) : []);
     if (!ready) return pointsCsv([]);
     const limit = rawExportLimit.rows;
-    const rows = await rowsOnce(this.sourceConfig(), bigNumberRawQuery(this.runs, this.metric, settings.window, limit));
+    const rows = await rowsOnce(this.sourceConfig(), bigNumberRawQuery(this.runs, this.metric, settings.window, limit, this.shownHost));
     checkRawSize(rows, limit, 'points');
     return pointsCsv(rows);
   }
@@ -267,6 +283,7 @@ export class BigNumber extends TrainwatchElement {
       <div part="base" class="base ${single ? 'single' : 'multi'}">
         <div class="header" part="header">
           <span class="title" title=${title}>${title}</span>
+          ${this.shownHost ? html`<span class="meta">host ${this.shownHost}</span>` : nothing}
           ${state === 'ready'
             ? renderExportMenu(
                 [

@@ -15,6 +15,9 @@ export const SPARK_BUCKETS = 60;
 /** Most runs one element shows (one row each). */
 export const MAX_RUNS = 50;
 
+/** An empty host keeps every host; the SQL text is the same for every value. */
+const ON_HOST = `({host:String} = '' OR host = {host:String})`;
+
 // The window ends at each run's own newest point of the metric: a row per run
 // is read on its own, and a metric logged rarely still has its last window.
 // It starts no earlier than the run's first point, so a young run's
@@ -27,7 +30,7 @@ const BOUNDS = `bounds AS (
       if({window:UInt32} = 0, begin_ms, greatest(begin_ms, end_ms - toInt64({window:UInt32}) * 1000)) AS start_ms,
       greatest(1, intDiv(end_ms - start_ms + ${SPARK_BUCKETS - 1}, ${SPARK_BUCKETS})) AS bucket_ms
     FROM {{table}}
-    WHERE run_id IN {runs:Array(String)} AND metric = {metric:String}
+    WHERE run_id IN {runs:Array(String)} AND metric = {metric:String} AND ${ON_HOST}
     GROUP BY run_id
   )`;
 
@@ -38,7 +41,7 @@ const SQL = `WITH
       toUnixTimestamp64Milli(event_time) >= start_ms AS in_window,
       least(${SPARK_BUCKETS - 1}, intDiv(toUnixTimestamp64Milli(event_time) - start_ms, bucket_ms)) AS bucket
     FROM {{table}} INNER JOIN bounds ON run_id = b_run
-    WHERE run_id IN {runs:Array(String)} AND metric = {metric:String}
+    WHERE run_id IN {runs:Array(String)} AND metric = {metric:String} AND ${ON_HOST}
   ),
   spark AS (
     SELECT s_run, groupArray(bucket) AS spark_x,
@@ -74,9 +77,9 @@ GROUP BY p_run
 ORDER BY p_run
 LIMIT ${MAX_RUNS}`;
 
-/** The `big-number` query for some runs' metric over a window (seconds, 0 = all). */
-export function bigNumberQuery(runs: string[], metric: string, window: number, aggregate: Aggregate): RowQuery {
-  return { kind: 'big-number', sql: SQL, params: { runs: runs.slice(0, MAX_RUNS), metric, window, aggregate } };
+/** The `big-number` query for some runs' metric over a window (seconds, 0 = all), on one host or (empty) all. */
+export function bigNumberQuery(runs: string[], metric: string, window: number, aggregate: Aggregate, host = ''): RowQuery {
+  return { kind: 'big-number', sql: SQL, params: { runs: runs.slice(0, MAX_RUNS), metric, window, aggregate, host } };
 }
 
 /** One run's answer, as numbers. */
@@ -132,16 +135,16 @@ export function readBigNumberRow(row: QueryRow): BigNumberRow {
  * same window as the shown value and sparkline, by run, step and time. Asks
  * for one row more than `limit` so the caller can tell a cut answer.
  */
-export function bigNumberRawQuery(runs: string[], metric: string, window: number, limit: number): RowQuery {
+export function bigNumberRawQuery(runs: string[], metric: string, window: number, limit: number, host = ''): RowQuery {
   return {
     kind: 'big-number-raw',
     sql: `WITH
   ${BOUNDS}
 SELECT run_id AS r, step AS st, toUnixTimestamp64Milli(event_time) AS t, value AS v, toString(value) AS value_text, unit AS u
 FROM {{table}} INNER JOIN bounds ON run_id = b_run
-WHERE run_id IN {runs:Array(String)} AND metric = {metric:String} AND toUnixTimestamp64Milli(event_time) >= start_ms
+WHERE run_id IN {runs:Array(String)} AND metric = {metric:String} AND ${ON_HOST} AND toUnixTimestamp64Milli(event_time) >= start_ms
 ORDER BY r, st, t
 LIMIT {limit:UInt32}`,
-    params: { runs: runs.slice(0, MAX_RUNS), metric, window, limit: limit + 1 },
+    params: { runs: runs.slice(0, MAX_RUNS), metric, window, limit: limit + 1, host },
   };
 }

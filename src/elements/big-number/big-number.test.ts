@@ -192,6 +192,26 @@ describe('<big-number>', () => {
     expect(getComputedStyle($(el, '.change')!).color).to.equal(RED);
   });
 
+  it('reads one host’s points with the host attribute, every host without it', async () => {
+    const run = uniqueRun('bn-host');
+    const a = [12, 14, 16];
+    const b = [70, 60, 50, 40];
+    await insertPoints(run, 'sys.cpu_percent', recent(a.length, (i) => a[i], 1000, 5000), { host: 'node-a', unit: '%' });
+    await insertPoints(run, 'sys.cpu_percent', recent(b.length, (i) => b[i]), { host: 'node-b', unit: '%' });
+    const el = await ready(await mount({ run, metric: 'sys.cpu_percent', aggregate: 'max', window: 'all', host: 'node-a' }));
+    expect(el.shownHost).to.equal('node-a');
+    expect(el.values.map((v) => [v.value, v.last, v.count])).to.deep.equal([[Math.max(...a), a.at(-1), a.length]]);
+    expect($(el, '.header .meta')!.textContent).to.equal('host node-a');
+    el.host = '';
+    await waitFor(() => el.values[0]?.count === a.length + b.length, 'every host');
+    // The latest point of all: node-b's, at the highest step.
+    expect(el.values.map((v) => [v.value, v.last])).to.deep.equal([[Math.max(...a, ...b), b.at(-1)]]);
+    expect($(el, '.header .meta')).to.equal(null);
+    el.host = 'node-x';
+    await waitFor(() => el.state === 'empty', 'the empty state of an unknown host');
+    expect(el.stateMessage).to.equal(`No "sys.cpu_percent" points for run "${run}" on host "node-x".`);
+  });
+
   it('shows a row per run when given several, each in its own order and colour', async () => {
     const a = uniqueRun('bn-a');
     const b = uniqueRun('bn-b');

@@ -29,7 +29,7 @@ const MAX_LIMIT = 10_000;
 /**
  * @summary Checkpoints of one or more runs: size, save time, path, where they are hosted, and benchmark scores.
  *
- * @attr run - Run id, or several separated by commas (adds a run column).
+ * @attr run - Run id, or several separated by commas (adds a run column). Default: the enclosing `<trainwatch-filters>`' run.
  * @attr metric - Metric of a saved checkpoint (value = size in bytes). Default `checkpoint.saved`.
  * @attr eval-metric - Pattern of benchmark scores at a checkpoint's step, one column each. Default `checkpoint.eval.*`.
  * @attr hosted-metric - Metric of a hosted checkpoint. Default `checkpoint.hosted`.
@@ -141,8 +141,9 @@ export class CheckpointTable extends TrainwatchElement {
     this.exportError = '';
   }
 
+  /** The runs listed: its own `run`, else the enclosing `<trainwatch-filters>`'. */
   get runs(): string[] {
-    return parseList(this.run);
+    return parseList(this.inheritedRun(this.run));
   }
 
   /** The checkpoints as last read, newest first, and each run's statistics. */

@@ -6,6 +6,7 @@ import { readCanvasTheme, themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { canvasesToPng, download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
+import { parseList } from '../../internal/list.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
@@ -59,9 +60,10 @@ const MEAN_HEIGHT = 48;
  * samples (host, gpu, time, time_end, value = mean %, samples); `toCSV({ raw: true })`
  * every sample of the window as logged (non-finite values included).
  *
- * @attr run - Run id. Given several (comma-separated), the first is shown and the header says so.
+ * @attr run - Run id. Given several (comma-separated), the first is shown and the header says so. Default: the enclosing `<trainwatch-filters>`' run.
+ * @attr host - Only this host's rows; empty (default) for every host, or the enclosing `<trainwatch-filters>`' host.
  * @attr metric - Metric name or pattern (`*` = any characters). Default `sys.gpu.*.util_percent`.
- * @attr window - Time window back from the run's newest point: `15m`, `1h` (default), `24h`, `all`.
+ * @attr window - Time window back from the run's newest point: `15m`, `1h` (default, or the enclosing `<trainwatch-filters>`' window), `24h`, `all`.
  * @attr idle-threshold - Utilization in % below which a sample counts as idle. Default 10.
  * @attr straggler-gap - Points below the median GPU mean that make a straggler. Default 15.
  * @attr heading - Title. Default "GPU utilization" (or "CPU utilization" for `sys.cpu_percent`, else the metric).
@@ -100,6 +102,7 @@ export class GpuUtil extends TrainwatchElement {
   static override properties = {
     ...TrainwatchElement.properties,
     run: { type: String, reflect: true },
+    host: { type: String, reflect: true },
     metric: { type: String, reflect: true },
     window: { type: String, reflect: true },
     idleThreshold: { type: Number, attribute: 'idle-threshold', reflect: true },
@@ -108,8 +111,11 @@ export class GpuUtil extends TrainwatchElement {
   };
 
   declare run: string;
+  /** Unset: every host, or the enclosing filters' host. */
+  declare host: string | undefined;
   declare metric: string;
-  declare window: string;
+  /** Unset: `1h`, or the enclosing filters' window. */
+  declare window: string | undefined;
   declare idleThreshold: number;
   declare stragglerGap: number;
   declare heading: string | undefined;
@@ -137,7 +143,7 @@ export class GpuUtil extends TrainwatchElement {
   /** Asked only while the answer is empty, to say why. */
   private readonly probe = new RowsController<'probe'>(this, () => {
     const empty = this.data.status === 'ready' && !this.data.rows('idle').length && !this.data.rows('grid').length;
-    const queries: Record<string, RowQuery> = empty ? { probe: probeQuery(this.runs[0], this.metric.trim()) } : {};
+    const queries: Record<string, RowQuery> = empty ? { probe: probeQuery(this.runs[0], this.metric.trim(), this.shownHost) } : {};
     return { source: this.sourceConfig(), queries };
   });
 
@@ -145,13 +151,23 @@ export class GpuUtil extends TrainwatchElement {
     super();
     this.run = '';
     this.metric = DEFAULT_METRIC;
-    this.window = '1h';
     this.idleThreshold = 10;
     this.stragglerGap = 15;
   }
 
+  /** The runs asked for: its own `run`, else the enclosing filters'. */
   get runs(): string[] {
-    return [...new Set((this.run ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+    return parseList(this.inheritedRun(this.run));
+  }
+
+  /** The host shown: its own `host`, else the enclosing filters'; empty for every host. */
+  get shownHost(): string {
+    return this.inheritedHost(this.host);
+  }
+
+  /** The window shown, as written: its own `window`, else the enclosing filters', else `1h`. */
+  get shownWindow(): string {
+    return this.inheritedWindow(this.window, '1h').trim();
   }
 
   /** What is drawn: series, grid and summary figures (undefined before data). */
@@ -196,7 +212,7 @@ export class GpuUtil extends TrainwatchElement {
   }
 
   private windowSeconds(): number {
-    return parseWindow(this.window);
+    return parseWindow(this.shownWindow);
   }
 
   private configError(): string | undefined {
@@ -219,7 +235,7 @@ export class GpuUtil extends TrainwatchElement {
   private queryInput(): UtilQueryInput | undefined {
     if (this.configError() || !this.runs.length || !this.heatWidth) return undefined;
     const metric = this.metric.trim();
-    return { run: this.runs[0], metric, window: this.windowSeconds(), buckets: this.buckets, idleThreshold: this.idleThreshold };
+    return { run: this.runs[0], host: this.shownHost, metric, window: this.windowSeconds(), buckets: this.buckets, idleThreshold: this.idleThreshold };
   }
 
   protected override willUpdate(): void {
@@ -227,7 +243,7 @@ export class GpuUtil extends TrainwatchElement {
     this.probe.sync();
     const grid = this.data.rows('grid');
     const idle = this.data.rows('idle');
-    const settings = JSON.stringify([this.sourceConfig(), this.runs[0], this.metric, this.window, this.idleThreshold]);
+    const settings = JSON.stringify([this.sourceConfig(), this.runs[0], this.shownHost, this.metric, this.shownWindow, this.idleThreshold]);
     // A resize asks again for another number of buckets: the last answer stays up until the new one arrives.
     const resizing = this.data.status === 'loading' && settings === this.builtFrom[3];
     const inputs = [grid, idle, this.stragglerGap, settings];
@@ -263,8 +279,10 @@ export class GpuUtil extends TrainwatchElement {
     const run = this.runs[0];
     if (info && Number(info.n) === 0) return `Run "${run}" not found in ${this.table ?? 'training_observability.metric_points'}.`;
     if (info && Number(info.matched) === 0) return `Run "${run}" has no metric matching "${this.metric}".`;
-    const span = this.windowSeconds() ? `in the last ${this.window.trim()} of` : 'in';
-    return `No finite samples of "${this.metric}" ${span} run "${run}".`;
+    const host = this.shownHost;
+    if (info && host && Number(info.on_host) === 0) return `Run "${run}" has no "${this.metric}" samples on host "${host}".`;
+    const span = this.windowSeconds() ? `in the last ${this.shownWindow} of` : 'in';
+    return `No finite samples of "${this.metric}" ${span} run "${run}"${host ? ` on host "${host}"` : ''}.`;
   }
 
   /** 16 px rows up to 24 series, 10 px up to 64, then thinner rows labelled by host only. */
@@ -408,7 +426,8 @@ export class GpuUtil extends TrainwatchElement {
     const runs = this.runs;
     return [
       runs.length > 1 ? `${runs[0]} (first of ${runs.length} runs)` : runs[0],
-      this.view.state === 'ready' && m ? `${this.windowSeconds() ? `last ${this.window.trim()}` : 'whole run'} · ${formatDuration(m.bucketMs / 1000)} buckets` : '',
+      this.shownHost ? `host ${this.shownHost}` : '',
+      this.view.state === 'ready' && m ? `${this.windowSeconds() ? `last ${this.shownWindow}` : 'whole run'} · ${formatDuration(m.bucketMs / 1000)} buckets` : '',
     ].filter(Boolean);
   }
 

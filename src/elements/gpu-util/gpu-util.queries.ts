@@ -11,6 +11,8 @@ export const MAX_SERIES = 512;
 
 export interface UtilQueryInput {
   run: string;
+  /** Host to restrict to; empty or unset: every host. */
+  host?: string;
   /** Metric pattern as the user wrote it (`sys.gpu.*.util_percent`). */
   metric: string;
   /** Window in seconds, 0 = the whole run. */
@@ -22,9 +24,11 @@ export interface UtilQueryInput {
 
 /**
  * The samples of the window: finite values of the matching metrics, with
- * times in epoch ms. The window counts back from the run's newest point.
+ * times in epoch ms. The window counts back from the run's newest point (on
+ * any host, so every host's heatmap has the same time axis); an empty host
+ * keeps every host.
  */
-const IN_WINDOW = `run_id = {run:String} AND metric LIKE {pattern:String}
+const IN_WINDOW = `run_id = {run:String} AND metric LIKE {pattern:String} AND ({host:String} = '' OR host = {host:String})
     AND ({window:UInt32} = 0 OR event_time >= (SELECT max(event_time) FROM {{table}} WHERE run_id = {run:String}) - toIntervalSecond({window:UInt32}))`;
 
 const SAMPLES = `WITH s AS (
@@ -65,6 +69,7 @@ ORDER BY host, device, bt
 LIMIT {cells:UInt32}`,
     params: {
       run: input.run,
+      host: input.host ?? '',
       pattern: globToLike(input.metric),
       window: input.window,
       buckets: Math.max(2, input.buckets),
@@ -105,6 +110,7 @@ ORDER BY host, device
 LIMIT {limit:UInt32}`,
     params: {
       run: input.run,
+      host: input.host ?? '',
       pattern: globToLike(input.metric),
       window: input.window,
       threshold: input.idleThreshold,
@@ -113,13 +119,14 @@ LIMIT {limit:UInt32}`,
   };
 }
 
-/** Asked only when the heatmap is empty, to say why: is the run there, does it have the metric? */
-export function probeQuery(run: string, metric: string): RowQuery {
+/** Asked only when the heatmap is empty, to say why: is the run there, does it have the metric, on that host? */
+export function probeQuery(run: string, metric: string, host = ''): RowQuery {
   return {
     kind: 'gpu-util-probe',
-    sql: `SELECT count() AS n, countIf(metric LIKE {pattern:String}) AS matched
+    sql: `SELECT count() AS n, countIf(metric LIKE {pattern:String}) AS matched,
+  countIf(metric LIKE {pattern:String} AND ({host:String} = '' OR host = {host:String})) AS on_host
 FROM {{table}} WHERE run_id = {run:String}`,
-    params: { run, pattern: globToLike(metric) },
+    params: { run, pattern: globToLike(metric), host },
   };
 }
 
@@ -129,7 +136,7 @@ FROM {{table}} WHERE run_id = {run:String}`,
  * host, device, metric and time. Asks for one row more than `limit` so the
  * caller can tell a cut answer.
  */
-export function rawSamplesQuery(input: Pick<UtilQueryInput, 'run' | 'metric' | 'window'>, limit: number): RowQuery {
+export function rawSamplesQuery(input: Pick<UtilQueryInput, 'run' | 'host' | 'metric' | 'window'>, limit: number): RowQuery {
   return {
     kind: 'gpu-util-raw',
     sql: `SELECT host AS h, device AS d, rank AS r, metric AS m, step AS st, toUnixTimestamp64Milli(event_time) AS t, value AS v, toString(value) AS value_text
@@ -137,6 +144,6 @@ FROM {{table}}
 WHERE ${IN_WINDOW}
 ORDER BY h, d, m, t, st
 LIMIT {limit:UInt32}`,
-    params: { run: input.run, pattern: globToLike(input.metric), window: input.window, limit: limit + 1 },
+    params: { run: input.run, host: input.host ?? '', pattern: globToLike(input.metric), window: input.window, limit: limit + 1 },
   };
 }

@@ -105,7 +105,11 @@ describe('<gpu-util>', () => {
   it('has documented defaults and reflects attributes to properties', async () => {
     const el = await fixture<GpuUtil>(html`<gpu-util></gpu-util>`);
     expect(el.metric).to.equal('sys.gpu.*.util_percent');
-    expect(el.window).to.equal('1h');
+    // Unset (so an enclosing <trainwatch-filters> can fill it): one hour.
+    expect(el.window).to.equal(undefined);
+    expect(el.shownWindow).to.equal('1h');
+    expect(el.host).to.equal(undefined);
+    expect(el.shownHost).to.equal('');
     expect(el.idleThreshold).to.equal(10);
     expect(el.stragglerGap).to.equal(15);
     expect(el.state).to.equal('empty');
@@ -118,6 +122,10 @@ describe('<gpu-util>', () => {
     expect(el.idleThreshold).to.equal(25);
     expect(el.stragglerGap).to.equal(5);
     expect(el.window).to.equal('6h');
+    expect(el.shownWindow).to.equal('6h');
+    el.setAttribute('host', ' node-3 ');
+    await el.updateComplete;
+    expect(el.shownHost).to.equal('node-3');
     el.metric = 'sys.cpu_percent';
     await el.updateComplete;
     expect(el.getAttribute('metric')).to.equal('sys.cpu_percent');
@@ -285,6 +293,25 @@ describe('<gpu-util>', () => {
     const el = await mount(run);
     await waitFor(() => el.state === 'empty', 'the empty state');
     expect(el.stateMessage).to.equal(`Run "${run}" has no metric matching "sys.gpu.*.util_percent".`);
+  });
+
+  it('shows one host with the host attribute, and says when that host has no samples', async () => {
+    const run = uniqueRun('gpu-host');
+    const series = fleet();
+    await insertSeries(run, series);
+    const el = await mount(run);
+    el.host = 'node-10';
+    await waitFor(() => el.state === 'ready' && el.model?.series.every((s) => s.host === 'node-10'), 'the heatmap of node-10');
+    const mine = series.filter((s) => s.host === 'node-10');
+    expect(labels(el).map((l) => l.replace('▼ ', '').replace(' (straggler)', ''))).to.deep.equal(['node-10 · GPU 0', 'node-10 · GPU 1']);
+    expect(el.model!.mean).to.be.closeTo(mean(mine.map((s) => mean(s.samples.map((p) => p.value)))), 1e-9);
+    expect(shadow(el).querySelector('.meta')!.textContent).to.contain('host node-10');
+    // The raw export is of that host's samples only.
+    const raw = (await el.toCSV({ raw: true })).trim().split('\r\n');
+    expect(raw.length - 1).to.equal(mine.reduce((n, s) => n + s.samples.length, 0));
+    el.host = 'node-404';
+    await waitFor(() => el.state === 'empty', 'the empty state of an unknown host');
+    expect(el.stateMessage).to.equal(`Run "${run}" has no "sys.gpu.*.util_percent" samples on host "node-404".`);
   });
 
   it('reports an unreachable server', async () => {

@@ -6,6 +6,7 @@ import { cardStyles } from '../../internal/card.styles.js';
 import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseWindow } from '../../internal/time-window.js';
+import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
@@ -20,7 +21,7 @@ type Config = { targets: Target[]; windowSeconds: number } | { error: string };
 /**
  * @summary Progress of a cumulative metric (tokens seen) towards milestones, with the time each took and ETAs for the rest.
  *
- * @attr run - The run id.
+ * @attr run - The run id (of a comma-separated list, the first). Default: the enclosing `<trainwatch-filters>`' run.
  * @attr metric - A cumulative metric. Default `tokens_total`.
  * @attr targets - Milestones as `label:value` pairs, e.g. `3B:3e9,8B:8e9,70B:7e10,SFT:8e10`; values may be
  *   written 3e9, 3_000_000_000 or 3B / 500M / 2k. Default `3B:3e9,8B:8e9,70B:7e10,SFT:8e10`.
@@ -82,7 +83,7 @@ export class MilestoneBar extends TrainwatchElement {
 
   private readonly data = new RowsController<'milestones'>(this, () => {
     const config = this.config();
-    const run = this.run.trim();
+    const run = this.runId;
     const queries: Record<string, RowQuery> =
       'error' in config || !run ? {} : { milestones: milestonesQuery(run, this.metric, config.targets.map((t) => t.value), config.windowSeconds) };
     return { source: this.sourceConfig(), queries };
@@ -98,6 +99,11 @@ export class MilestoneBar extends TrainwatchElement {
     this.targets = '3B:3e9,8B:8e9,70B:7e10,SFT:8e10';
     this.rateWindow = '10m';
     this.unit = 'tok';
+  }
+
+  /** The run shown: the first of its own `run`, else of the enclosing `<trainwatch-filters>`'. */
+  get runId(): string {
+    return parseList(this.inheritedRun(this.run))[0] ?? '';
   }
 
   /** The metric as last read (undefined before data). */
@@ -123,11 +129,11 @@ export class MilestoneBar extends TrainwatchElement {
    * is always shown.
    */
   async toCSV(_options: { raw?: boolean } = {}): Promise<string> {
-    return milestonesCsv(this.run.trim(), this.metric, this.milestones, this.progress);
+    return milestonesCsv(this.runId, this.metric, this.milestones, this.progress);
   }
 
   private async exportCsv() {
-    download(fileName([this.run.trim(), this.metric, 'milestones'], 'csv'), await this.toCSV());
+    download(fileName([this.runId, this.metric, 'milestones'], 'csv'), await this.toCSV());
   }
 
   protected override willUpdate(): void {
@@ -152,19 +158,19 @@ export class MilestoneBar extends TrainwatchElement {
   private computeState(): { state: DataState; message: string } {
     const config = this.config();
     if ('error' in config) return { state: 'error', message: config.error };
-    if (!this.run.trim()) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (!this.runId) return { state: 'empty', message: 'No run selected: set the run attribute.' };
     if (this.progress) return { state: 'ready', message: '' };
     const status = this.data.status;
     if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
     if (status !== 'ready') return { state: 'loading', message: 'Loading…' };
-    return { state: 'empty', message: `No "${this.metric}" points for run "${this.run.trim()}" yet.` };
+    return { state: 'empty', message: `No "${this.metric}" points for run "${this.runId}" yet.` };
   }
 
   protected override render() {
     const { state, message } = this.computeState();
     const data = this.progress;
     return html`
-      <div part="base" class="base" style="--_fill: var(--trainwatch-milestone-color, ${colorFor(this.run.trim())})">
+      <div part="base" class="base" style="--_fill: var(--trainwatch-milestone-color, ${colorFor(this.runId)})">
         <div class="header" part="header">
           <span class="title">${this.heading ?? this.metric}</span>${data ? this.renderAge(data) : nothing}
           ${state === 'ready' ? renderExportMenu([{ label: 'CSV of the milestones', run: () => this.exportCsv() }], `${this.heading ?? this.metric} milestones`) : nothing}

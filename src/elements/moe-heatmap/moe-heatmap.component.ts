@@ -5,6 +5,7 @@ import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
+import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
@@ -37,7 +38,7 @@ import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicke
  * `toCSV({ raw: true })` every point logged at the shown step, before the mean
  * over ranks and normalisation (step, row, column, value, host, rank, time).
  *
- * @attr run - Run id.
+ * @attr run - Run id (of a comma-separated list, the first). Default: the enclosing `<trainwatch-filters>`' run.
  * @attr metric - Metric name. Default `moe.subject_bucket_share`.
  * @attr row-field - `tags_json` field naming the row. Default `subject`.
  * @attr column-field - `tags_json` field holding the column number. Default `bucket`.
@@ -129,8 +130,13 @@ export class MoeHeatmap extends TrainwatchElement {
     this.rowOrder = 'name';
   }
 
+  /** The run shown: the first of its own `run`, else of the enclosing `<trainwatch-filters>`'. */
+  get runId(): string {
+    return parseList(this.inheritedRun(this.run))[0] ?? '';
+  }
+
   private selection() {
-    const run = this.run.trim();
+    const run = this.runId;
     if (this.configError() || !run) return undefined;
     return { run, metric: this.metric, rowField: this.rowField, columnField: this.columnField, step: pickedStep(this.step) };
   }
@@ -146,7 +152,7 @@ export class MoeHeatmap extends TrainwatchElement {
 
   protected override willUpdate(): void {
     this.data.sync();
-    const key = JSON.stringify([this.sourceConfig(), this.run.trim(), this.metric, this.rowField, this.columnField]);
+    const key = JSON.stringify([this.sourceConfig(), this.runId, this.metric, this.rowField, this.columnField]);
     if (this.data.status === 'ready') this.last = { key, steps: readSteps(this.data.rows('steps')), rows: this.data.rows('cells') };
     else if (this.last.key !== key) this.last = { key, steps: [], rows: [] };
   }
@@ -164,14 +170,14 @@ export class MoeHeatmap extends TrainwatchElement {
   private computeState(view: HeatmapView | undefined): { state: DataState; message: string } {
     const error = this.configError();
     if (error) return { state: 'error', message: error };
-    if (!this.run.trim()) return { state: 'empty', message: 'No run selected: set the run attribute.' };
+    if (!this.runId) return { state: 'empty', message: 'No run selected: set the run attribute.' };
     const status = this.data.status;
     if (status === 'idle' || status === 'loading') return { state: 'loading', message: 'Loading…' };
     if (view) return { state: 'ready', message: '' };
     if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
     const steps = readSteps(this.data.rows('steps'));
     const picked = pickedStep(this.step);
-    if (!steps.length) return { state: 'empty', message: `No "${this.metric}" rows for run "${this.run.trim()}".` };
+    if (!steps.length) return { state: 'empty', message: `No "${this.metric}" rows for run "${this.runId}".` };
     if (picked !== undefined && picked < Math.min(...steps)) {
       return { state: 'empty', message: `No "${this.metric}" rows at or before step ${picked.toLocaleString('en-US')}.` };
     }
@@ -220,7 +226,7 @@ export class MoeHeatmap extends TrainwatchElement {
     this.requestUpdate();
     try {
       const view = this.shown();
-      const stem = [this.metric, this.run.trim(), view ? `step-${view.step}` : '', raw ? 'raw' : ''].filter(Boolean);
+      const stem = [this.metric, this.runId, view ? `step-${view.step}` : '', raw ? 'raw' : ''].filter(Boolean);
       download(fileName(stem, 'csv'), await this.toCSV({ raw }));
     } catch (error) {
       this.exportError = `Export failed: ${(error as Error).message}`;
@@ -271,7 +277,7 @@ export class MoeHeatmap extends TrainwatchElement {
     const view = this.shown();
     const pending = state === 'loading' && view !== undefined;
     const picked = pickedStep(this.step);
-    const pickable = this.run.trim() && !this.configError() && (this.last.steps.length > 0 || picked !== undefined);
+    const pickable = this.runId && !this.configError() && (this.last.steps.length > 0 || picked !== undefined);
     const title = this.heading ?? `${this.rowField} × ${this.columnField}`;
     if (view) this.active = { r: Math.min(this.active.r, view.rows.length - 1), c: Math.min(this.active.c, view.columns.length - 1) };
     return html`

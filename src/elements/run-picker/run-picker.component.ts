@@ -40,13 +40,18 @@ export interface RunsChangeDetail {
  * after. The runs are a list of toggle buttons (`aria-pressed`), each in the
  * run's page-wide colour: click, Space or Enter toggles the run.
  *
+ * Inside `<trainwatch-filters>` the picker shows and sets the filters' runs
+ * (its `trainwatch-runs-change` sets them, and `selected` follows them); when
+ * they name no run, it gives them its `selected` runs, or the first
+ * `default-count` once the runs load, once.
+ *
  * Export (the ⤓ menu, or `toCSV()`): CSV of the runs listed, newest report
  * first, with status, failure reason, whether selected, first and last report
  * (ISO 8601 UTC) and last step. `toCSV({ raw: true })` asks for every run in
  * the table regardless of `limit`, up to `RunPicker.rawRowLimit` (100,000);
  * more fails with a message.
  *
- * @attr selected - Comma-separated selected runs. Unset: the first `default-count` runs once they load.
+ * @attr selected - Comma-separated selected runs. Unset: the first `default-count` runs once they load (inside `<trainwatch-filters>`: the filters' runs).
  * @attr default-count - Runs selected when `selected` is unset (default 2).
  * @attr status-metric - Metric carrying run status (default `run.status`).
  * @attr stale-after - Seconds without a report before a running run shows as stale (default 60).
@@ -115,9 +120,12 @@ export class RunPicker extends TrainwatchElement {
     return Math.min(1000, Math.max(1, Math.floor(this.limit) || 50));
   }
 
-  /** The selected runs. */
+  /** Inside filters without runs, the picker gives them its selection, once. */
+  private seeded = false;
+
+  /** The selected runs: the enclosing `<trainwatch-filters>`' runs inside one, else `selected`. */
   get runs(): string[] {
-    return parseList(this.selected);
+    return parseList(this.pageFilters ? this.pageFilters.run : this.selected);
   }
 
   /** The runs as last loaded, newest first. */
@@ -139,8 +147,19 @@ export class RunPicker extends TrainwatchElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.data.sync();
     const summaries = this.summaries;
-    if (this.selected === undefined && summaries.length) {
-      this.select(summaries.slice(0, Math.max(0, this.defaultCount)).map((s) => s.run));
+    const firstRuns = () => summaries.slice(0, Math.max(0, this.defaultCount)).map((s) => s.run);
+    if (this.pageFilters) {
+      const shown = this.runs.join(',');
+      if (shown) {
+        this.seeded = true;
+        this.selected = shown;
+      } else if (!this.seeded && (summaries.length || parseList(this.selected).length)) {
+        this.seeded = true;
+        const own = this.selected === undefined ? firstRuns() : parseList(this.selected);
+        if (own.length) this.select(own);
+      }
+    } else if (this.selected === undefined && summaries.length) {
+      this.select(firstRuns());
     }
     const status = this.data.status;
     if (status === 'error') this.announce('error', this.data.error ?? 'Error');
@@ -177,9 +196,10 @@ export class RunPicker extends TrainwatchElement {
   /** Sets the selection and tells the page. */
   select(runs: string[]): void {
     const next = [...new Set(runs)].join(',');
-    if (next === (this.selected ?? '') && this.selected !== undefined) return;
+    if (next === this.runs.join(',') && this.selected !== undefined) return;
     this.selected = next;
-    this.dispatchEvent(new CustomEvent<RunsChangeDetail>('trainwatch-runs-change', { detail: { runs: this.runs }, bubbles: true, composed: true }));
+    // The new selection itself: inside filters, `runs` shows theirs until they take it.
+    this.dispatchEvent(new CustomEvent<RunsChangeDetail>('trainwatch-runs-change', { detail: { runs: parseList(next) }, bubbles: true, composed: true }));
   }
 
   private toggle(run: string) {

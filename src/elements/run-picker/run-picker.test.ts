@@ -3,6 +3,8 @@ import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor } from '../../../test/browser/helpers.js';
 import { colorFor } from '../../chart/colors.js';
 import { liveStores } from '../../store/registry.js';
+import type { TrainwatchFilters } from '../trainwatch-filters/trainwatch-filters.component.js';
+import '../trainwatch-filters/trainwatch-filters.js';
 import { RunPicker } from './run-picker.component.js';
 import './run-picker.js';
 
@@ -62,6 +64,32 @@ describe('<run-picker>', () => {
     await insertPoints(hostile, 'loss', [{ step: 1, value: 1, time: Date.now() + 2 * 86_400_000 }]);
     await waitFor(() => badge(el, hostile), 'the hostile run');
     expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+  });
+
+  it('inside <trainwatch-filters> shows and sets their runs, and gives them its selection when they have none', async () => {
+    const [a, b] = ['a', 'b'].map((p) => uniqueRun(`picker-filters-${p}`));
+    for (const run of [a, b]) await insertPoints(run, 'loss', [{ step: 1, value: 1, time: Date.UTC(2026, 0, 5) }]);
+    const root = await fixture<TrainwatchFilters>(html`<trainwatch-filters>
+      <run-picker src=${SOURCE_URL} selected=${a} limit="1000" poll-interval="300"></run-picker>
+    </trainwatch-filters>`);
+    const el = root.querySelector('run-picker')!;
+    await waitFor(() => root.run === a, 'the picker to give the filters its selection');
+    await waitFor(() => badge(el, b), 'the runs to load');
+    await el.updateComplete;
+    expect(badge(el, a)!.getAttribute('aria-pressed')).to.equal('true');
+    // The filters change (a link, back / forward): the picker shows it.
+    root.run = b;
+    await waitFor(() => el.runs.join() === b, 'the picker to follow');
+    await el.updateComplete;
+    expect(el.getAttribute('selected')).to.equal(b);
+    expect([a, b].map((r) => badge(el, r)!.getAttribute('aria-pressed'))).to.deep.equal(['false', 'true']);
+    // Deselecting every run is a choice: the filters are left without runs, and nothing refills them.
+    badge(el, b)!.click();
+    await waitFor(() => root.run === '', 'the filters to lose their run');
+    await new Promise((r) => setTimeout(r, 700));
+    await el.updateComplete;
+    expect(root.run).to.equal('');
+    expect([a, b].map((r) => badge(el, r)!.getAttribute('aria-pressed'))).to.deep.equal(['false', 'false']);
   });
 
   it('says why when the server cannot be reached', async () => {

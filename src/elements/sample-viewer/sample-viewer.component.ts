@@ -5,6 +5,7 @@ import { themeStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
+import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
@@ -28,7 +29,7 @@ function meanScore(samples: Sample[]): string {
 /**
  * @summary Generated samples of a run, step by step: prompt, completion and scores as cards.
  *
- * @attr run - Run id (of a comma-separated list, the first).
+ * @attr run - Run id (of a comma-separated list, the first). Default: the enclosing `<trainwatch-filters>`' run.
  * @attr metric - Metric whose rows are samples. Default `sample`; the value is the main score.
  * @attr prompt-field - `tags_json` field of the prompt. Default `prompt`.
  * @attr completion-field - `tags_json` field of the completion. Default `completion`.
@@ -127,8 +128,9 @@ export class SampleViewer extends TrainwatchElement {
     this.exportError = '';
   }
 
+  /** The run shown: the first of its own `run`, else of the enclosing `<trainwatch-filters>`'. */
   get runId(): string {
-    return this.run.split(',').map((s) => s.trim()).find(Boolean) ?? '';
+    return parseList(this.inheritedRun(this.run))[0] ?? '';
   }
 
   /** Steps with samples, newest first. */

@@ -1,5 +1,8 @@
+import { ContextConsumer } from '@lit/context';
 import { LitElement, css, html } from 'lit';
 import { themeStyles } from '../../chart/uplot.styles.js';
+import { filterContext } from '../../internal/filter-context.js';
+import { ensureContextRoot } from '../../internal/source-context.js';
 import { parseWindow } from '../../internal/time-window.js';
 
 export interface RangeChangeDetail {
@@ -18,11 +21,17 @@ export interface RangeChangeDetail {
  * a finished run keeps its charts. Pure UI: the page passes the value on to
  * elements' `window` attributes, or listens for the event.
  *
- * @attr value - The chosen window (default `1h`).
+ * Inside `<trainwatch-filters>` it shows and sets the filters' window (its
+ * event sets it, and `value` follows it); filters without a window get its
+ * `value`, announced by the same event. A window that is not among the
+ * choices but valid is shown as an extra choice; an invalid one leaves no
+ * choice checked.
+ *
+ * @attr value - The chosen window (default `1h`; inside `<trainwatch-filters>` with a window, that one).
  * @attr options - Comma-separated choices (default `15m,1h,6h,24h,7d,all`).
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
- * @fires trainwatch-range-change - A choice was made; `detail` is `{ window, seconds }`.
+ * @fires trainwatch-range-change - A choice was made (or, inside `<trainwatch-filters>` without a window, its `value` is given to them); `detail` is `{ window, seconds }`.
  *
  * @csspart base - The group.
  * @csspart option - Each choice.
@@ -87,27 +96,41 @@ export class TimeRange extends LitElement {
     super();
     this.value = '1h';
     this.options = '15m,1h,6h,24h,7d,all';
+    ensureContextRoot();
+    new ContextConsumer(this, {
+      context: filterContext,
+      subscribe: true,
+      callback: (filters) => {
+        if (!filters) return;
+        const window = filters.window?.trim();
+        if (window) this.value = window;
+        // Filters without a window take this one, so the elements show what the control says.
+        else if (seconds(this.value) !== undefined) this.announce(this.value);
+      },
+    });
   }
 
-  /** The valid choices; invalid ones in `options` are left out. */
+  /** The valid choices; invalid ones in `options` are left out. A valid `value` that is not among them is added before the first longer one. */
   get choices(): string[] {
-    return this.options
+    const choices = this.options
       .split(',')
       .map((s) => s.trim())
-      .filter((s) => {
-        try {
-          parseWindow(s);
-          return s !== '';
-        } catch {
-          return false;
-        }
-      });
+      .filter((s) => s !== '' && seconds(s) !== undefined);
+    const current = seconds(this.value);
+    if (current === undefined || choices.includes(this.value)) return choices;
+    const length = (s: string) => seconds(s) || Infinity;
+    const at = choices.findIndex((c) => length(c) > length(this.value));
+    return at < 0 ? [...choices, this.value] : [...choices.slice(0, at), this.value, ...choices.slice(at)];
+  }
+
+  private announce(window: string) {
+    this.dispatchEvent(new CustomEvent<RangeChangeDetail>('trainwatch-range-change', { detail: { window, seconds: parseWindow(window) }, bubbles: true, composed: true }));
   }
 
   private choose(window: string, focus = false) {
     if (window !== this.value) {
       this.value = window;
-      this.dispatchEvent(new CustomEvent<RangeChangeDetail>('trainwatch-range-change', { detail: { window, seconds: parseWindow(window) }, bubbles: true, composed: true }));
+      this.announce(window);
     }
     if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('[aria-checked="true"]')?.focus());
   }
@@ -125,7 +148,9 @@ export class TimeRange extends LitElement {
 
   protected override render() {
     const choices = this.choices;
-    const current = choices.includes(this.value) ? this.value : choices[0];
+    // An invalid value (a hand-edited link) checks nothing: the elements say what is wrong.
+    const current = choices.includes(this.value) ? this.value : undefined;
+    const tabStop = current ?? choices[0];
     return html`<div class="base" part="base" role="radiogroup" aria-label="Time range" @keydown=${this.onKey}>
       ${choices.map(
         (choice) => html`<button
@@ -133,13 +158,22 @@ export class TimeRange extends LitElement {
           part="option"
           role="radio"
           aria-checked=${choice === current ? 'true' : 'false'}
-          tabindex=${choice === current ? 0 : -1}
+          tabindex=${choice === tabStop ? 0 : -1}
           @click=${() => this.choose(choice)}
         >
           ${choice === 'all' ? 'All' : choice}
         </button>`,
       )}
     </div>`;
+  }
+}
+
+/** Seconds of a window, or undefined when it is not one. */
+function seconds(window: string): number | undefined {
+  try {
+    return window.trim() ? parseWindow(window) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -30,4 +30,20 @@ describe('<time-range>', () => {
     expect(options(el).map((o) => o.textContent!.trim())).to.deep.equal(['5m', '2h']);
     await expect(el).to.be.accessible();
   });
+
+  it('shows a window that is not among the choices as one, and checks nothing for one that is not a window', async () => {
+    const el = await fixture<TimeRange>(html`<time-range value="3h"></time-range>`);
+    expect(options(el).map((o) => o.textContent!.trim())).to.deep.equal(['15m', '1h', '3h', '6h', '24h', '7d', 'All']);
+    expect(options(el).map((o) => o.getAttribute('aria-checked'))).to.deep.equal(['false', 'false', 'true', 'false', 'false', 'false', 'false']);
+    el.value = `6h' OR 1=1`;
+    await el.updateComplete;
+    expect(options(el).map((o) => o.textContent!.trim())).to.deep.equal(['15m', '1h', '6h', '24h', '7d', 'All']);
+    expect(options(el).filter((o) => o.getAttribute('aria-checked') === 'true')).to.have.length(0);
+    // Still one tab stop, on the first choice.
+    expect(options(el).map((o) => o.tabIndex)).to.deep.equal([0, -1, -1, -1, -1, -1]);
+    const change = oneEvent(el, 'trainwatch-range-change');
+    options(el)[1].click();
+    expect((await change).detail).to.deep.equal({ window: '1h', seconds: 3600 });
+    await expect(el).to.be.accessible();
+  });
 });
