@@ -18,6 +18,9 @@ export { ConnectionStatus, summarize as summarizeConnection, type ConnectionLeve
 export { TrainwatchElement } from './internal/trainwatch-element.js';
 export { TrainwatchSource } from './elements/trainwatch-source/trainwatch-source.component.js';
 export type { SourceSettings } from './internal/source-context.js';
+export { TrainwatchFilters, type FiltersChangeDetail } from './elements/trainwatch-filters/trainwatch-filters.component.js';
+export { HostPicker, type HostChangeDetail, type HostSummary } from './elements/trainwatch-filters/host-picker.component.js';
+export type { PageFilters } from './internal/filter-context.js';
 export { RowsController, type RowsSelection, type RowsStatus } from './store/rows-controller.js';
 export { colorFor, PALETTE } from './chart/colors.js';
 export { formatWithUnit } from './chart/format.js';

@@ -23,11 +23,15 @@ import type { MoeTokens } from '../elements/moe-tokens/moe-tokens.js';
 import type { RunPicker } from '../elements/run-picker/run-picker.js';
 import type { SampleViewer } from '../elements/sample-viewer/sample-viewer.js';
 import type { TimeRange } from '../elements/time-range/time-range.js';
+import type { HostPicker } from '../elements/trainwatch-filters/host-picker.js';
+import type { TrainwatchFilters } from '../elements/trainwatch-filters/trainwatch-filters.js';
 import type { TrainwatchSource } from '../elements/trainwatch-source/trainwatch-source.js';
 
 /** Every trainwatch tag and the class `trainwatch/define` registers under it. */
 export interface TrainwatchElementClasses {
   'trainwatch-source': typeof TrainwatchSource;
+  'trainwatch-filters': typeof TrainwatchFilters;
+  'host-picker': typeof HostPicker;
   'loss-chart': typeof LossChart;
   'metric-chart': typeof MetricChart;
   'big-number': typeof BigNumber;
@@ -50,6 +54,8 @@ export type TrainwatchElementTagNameMap = { [T in TrainwatchTag]: InstanceType<T
 /** The events each element dispatches (bubbling and composed), by the name they are dispatched under. */
 export interface TrainwatchEventNames {
   'trainwatch-source': never;
+  'trainwatch-filters': 'trainwatch-filters-change';
+  'host-picker': 'trainwatch-state' | 'trainwatch-host-change';
   'loss-chart': 'trainwatch-state';
   'metric-chart': 'trainwatch-state';
   'big-number': 'trainwatch-state';
@@ -85,6 +91,8 @@ export type TrainwatchElementProperties<T extends TrainwatchTag> = {
 /** Every tag, for `compilerOptions.isCustomElement` and the like. */
 export const TRAINWATCH_TAGS = [
   'trainwatch-source',
+  'trainwatch-filters',
+  'host-picker',
   'loss-chart',
   'metric-chart',
   'big-number',

@@ -267,7 +267,8 @@ export class ClickHouseHttpHandler {
 export async function startClickHouseServer(options: ClickHouseServerOptions = {}): Promise<EmbeddedClickHouse> {
   const engine = await Engine.open(options);
   const handler = new ClickHouseHttpHandler(engine, options);
-  const server: Server = createServer((req, res) => void handler.handle(req, res));
+  // ClickHouse reads URLs up to 1 MiB (http_max_uri_size); Node's default 16 KB would refuse long bound values.
+  const server: Server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => void handler.handle(req, res));
   // Browsers reuse idle sockets without knowing the server's timeout; a short one makes a
   // POST race the close and fail. Keep idle connections well past any poll interval.
   server.keepAliveTimeout = 120_000;

@@ -11,11 +11,13 @@ export const STORY_FILES = [
   'gpu-util.stories.ts',
   'loss-chart.stories.ts',
   'metric-chart.stories.ts',
+  'metric-detail.stories.ts',
   'milestone-bar.stories.ts',
   'moe-heatmap.stories.ts',
   'moe-tokens.stories.ts',
   'run-picker.stories.ts',
   'sample-viewer.stories.ts',
   'time-range.stories.ts',
+  'trainwatch-filters.stories.ts',
   'trainwatch-source.stories.ts',
 ] as const;

@@ -15,6 +15,7 @@ import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from '../../elements
 import { tokensQuery, tokensRawQuery, tokenStepsQuery } from '../../elements/moe-tokens/moe-tokens.queries.js';
 import { runsQuery } from '../../elements/run-picker/run-picker.queries.js';
 import { samplesQuery, sampleStepsQuery } from '../../elements/sample-viewer/sample-viewer.queries.js';
+import { hostsQuery } from '../../elements/trainwatch-filters/host-picker.queries.js';
 import type { RowQuery } from '../../sources/source.js';
 
 const util = { run: '', metric: '', window: 0, buckets: 2, idleThreshold: 0 };
@@ -35,6 +36,7 @@ const BUILT_IN: RowQuery[] = [
   runsQuery('', 1),
   sampleStepsQuery('', ''),
   samplesQuery('', '', 0, { prompt: '', completion: '', scores: '' }, 1),
+  hostsQuery([], 0),
   // What the elements' "raw" CSV exports read.
   bigNumberRawQuery([], '', 0, 1),
   rawSamplesQuery(util, 1),
