@@ -35,8 +35,24 @@ export interface LineChartOptions {
   zoom?: readonly [number, number];
   /** Steps marked by a dashed vertical line (a selected checkpoint); step axis only. */
   marks?: readonly number[];
+  /** Labelled dashed vertical lines at x (in the axis' units, any axis), e.g. checkpoints; a label that would overlap the previous one is left out. */
+  annotations?: readonly LineAnnotation[];
+  /** Points circled on the plot (x in the axis' units), e.g. spikes. */
+  highlights?: readonly PointHighlight[];
+  /** Colour of the highlight circles (default: the theme's text colour). */
+  highlightColor?: string;
   /** Cursor sync with the other charts of a group (`cursorSync()`). */
   sync?: uPlot.Cursor.Sync;
+}
+
+export interface LineAnnotation {
+  x: number;
+  label: string;
+}
+
+export interface PointHighlight {
+  x: number;
+  y: number;
 }
 
 /** A line as drawn: its spec and the points that reached the canvas. */
@@ -246,6 +262,8 @@ export class LineChart {
       }
       ctx.setLineDash([]);
     }
+    this.drawAnnotations(u);
+    this.drawHighlights(u);
     this.markers.forEach((xs, i) => {
       const line = this.lines[i];
       if (!xs.length || !line || this.hidden.has(line.id)) return;
@@ -263,6 +281,58 @@ export class LineChart {
         ctx.fill();
       }
     });
+    ctx.restore();
+  }
+
+  /** Dashed vertical lines in the muted colour, each labelled at the top unless the label would overlap the one before. */
+  private drawAnnotations(u: uPlot) {
+    const notes = this.options?.annotations;
+    if (!notes?.length || !this.options) return;
+    const { ctx, bbox } = u;
+    const dpr = devicePixelRatio;
+    ctx.save();
+    ctx.strokeStyle = this.options.theme.muted;
+    ctx.fillStyle = this.options.theme.muted;
+    ctx.lineWidth = dpr;
+    ctx.font = `${10 * dpr}px ${this.options.theme.font}`;
+    ctx.textBaseline = 'top';
+    let labelEnd = -Infinity;
+    for (const note of [...notes].sort((a, b) => a.x - b.x)) {
+      const cx = Math.round(u.valToPos(note.x, 'x', true));
+      if (cx < bbox.left || cx > bbox.left + bbox.width) continue;
+      ctx.setLineDash([2 * dpr, 3 * dpr]);
+      ctx.beginPath();
+      ctx.moveTo(cx, bbox.top);
+      ctx.lineTo(cx, bbox.top + bbox.height);
+      ctx.stroke();
+      const width = ctx.measureText(note.label).width;
+      const at = cx + 3 * dpr;
+      if (at > labelEnd && at + width <= bbox.left + bbox.width) {
+        ctx.fillText(note.label, at, bbox.top + 12 * dpr);
+        labelEnd = at + width + 6 * dpr;
+      }
+    }
+    ctx.restore();
+  }
+
+  /** A ring around each highlighted point. */
+  private drawHighlights(u: uPlot) {
+    const points = this.options?.highlights;
+    if (!points?.length || !this.options) return;
+    const { ctx, bbox } = u;
+    const dpr = devicePixelRatio;
+    ctx.save();
+    ctx.strokeStyle = this.options.highlightColor ?? this.options.theme.fg;
+    ctx.lineWidth = 2 * dpr;
+    for (const p of points) {
+      if (!Number.isFinite(p.y) || (this.options.logScale && p.y <= 0)) continue;
+      const cx = u.valToPos(p.x, 'x', true);
+      const cy = u.valToPos(p.y, 'y', true);
+      if (cx < bbox.left || cx > bbox.left + bbox.width || cy < bbox.top || cy > bbox.top + bbox.height) continue;
+      ctx.beginPath();
+      ctx.arc(cx, cy, 6 * dpr, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
     ctx.restore();
   }
 

@@ -1,9 +1,12 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { colorFor } from '../../chart/colors.js';
-import { formatAge, formatCount, formatStep, formatValue } from '../../chart/format.js';
+import { formatStep, formatValue } from '../../chart/format.js';
 import { cursorSync, ZoomController, type ZoomRange } from '../../chart/group-sync.js';
 import { formatX, LineChart, plotPng, type LineSpec } from '../../chart/line-chart.js';
-import { summarizeLine, xExtent, type LineSource, type XAxisMode } from '../../chart/series-data.js';
+import { openDetailStyles, renderOpenDetail, visibleRange } from '../../chart/open-detail.js';
+import type { XAxisMode } from '../../chart/series-data.js';
+import { describeLine, explainEmpty, isStale, linesExtent, reductionNote, seriesState, withDetail, zoomedView } from '../../chart/series-lines.js';
+import { renderChartAria, renderChartHead, renderChartPlot, runChartExport, type ChartExport } from '../../chart/chart-frame.js';
 import { chartStyles } from '../../chart/chart.styles.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { debiasedEma } from '../../decimate/ema.js';
@@ -13,8 +16,7 @@ import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
 import { lossChartStyles } from './loss-chart.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
-import { download, fileName } from '../../internal/export.js';
-import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
+import { exportMenuStyles } from '../../internal/export-menu.js';
 import { fetchRawPoints, rawCsv, rawRequests, shownCsv } from './loss-chart.export.js';
 
 export { parseList, type DataState, type DataStateDetail };
@@ -39,6 +41,11 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @attr mark-steps - Steps to mark with dashed vertical lines (step axis), comma-separated; e.g. the checkpoint picked in a `<checkpoint-table>`.
  * @attr group - Charts (`<loss-chart>`, `<metric-chart>`) with the same group share the cursor and zoom:
  *   zooming one zooms every other of the group whose x axis has the same kind. Unset: independent.
+ * @attr detail-href - URL template of a single-metric view (e.g. a page with `<metric-detail>`):
+ *   `{run}`, `{metric}`, `{from}`, `{to}` and `{axis}` are replaced, URL-encoded, by the line's run and
+ *   metric and the visible range (steps, or epoch seconds on a time axis; empty when not zoomed).
+ *   Set, each legend entry gets a ↗ link there; set but empty, a ↗ button that only fires
+ *   `trainwatch-open-detail`. Unset (default): no ↗.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Dragging across the plot zooms into that range: on the step axis, a range the
@@ -59,6 +66,8 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * run when not zoomed) fetched again from the source, up to 1,000,000 points.
  *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ * @fires trainwatch-open-detail - A legend entry's ↗ was clicked; `detail` is `{ run, metric, from?, to?, axis }`.
+ *   Cancelable: a page that calls `preventDefault()` routes itself and the link is not followed.
  *
  * @csspart base - The card around everything.
  * @csspart header - Title, data age, reset button and export menu.
@@ -68,6 +77,7 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @csspart export-menu - The export menu's list of downloads.
  * @csspart plot - The chart area (focusable: the keys above zoom and pan it).
  * @csspart legend - The list of series with their latest values.
+ * @csspart open-detail - The ↗ link (or button) of a legend entry, with `detail-href`.
  *
  * @cssprop --trainwatch-background - Card background.
  * @cssprop --trainwatch-color - Text colour.
@@ -80,7 +90,7 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
  */
 export class LossChart extends TrainwatchElement {
-  static override styles = [themeStyles, uplotStyles, chartStyles, exportMenuStyles, lossChartStyles];
+  static override styles = [themeStyles, uplotStyles, chartStyles, exportMenuStyles, openDetailStyles, lossChartStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -92,6 +102,7 @@ export class LossChart extends TrainwatchElement {
     heading: { type: String },
     markSteps: { type: String, attribute: 'mark-steps' },
     group: { type: String, reflect: true },
+    detailHref: { type: String, attribute: 'detail-href' },
   };
 
   declare run: string;
@@ -104,6 +115,8 @@ export class LossChart extends TrainwatchElement {
   declare markSteps: string | undefined;
   /** Charts with the same group share the cursor and zoom. */
   declare group: string | undefined;
+  /** URL template of the single-metric view each legend entry's ↗ leads to (empty: a ↗ that only fires the event). */
+  declare detailHref: string | undefined;
 
   private readonly data = new SeriesController(this, () => ({
     source: this.sourceConfig(),
@@ -196,14 +209,6 @@ export class LossChart extends TrainwatchElement {
     this.announceState();
   }
 
-  /**
-   * A run that has not reported for a minute, or for ten poll intervals when
-   * polling is slower, is shown as stale: the curve may have stopped.
-   */
-  private isStale(age: number): boolean {
-    return age > Math.max(60_000, 10 * (this.pollInterval ?? 2000));
-  }
-
   /** Zooms the x axis to a range (in the axis' units), or back out with undefined; the chart's group follows. */
   setZoom(range: ZoomRange | undefined): void {
     this.zoomer.set(range);
@@ -244,15 +249,7 @@ export class LossChart extends TrainwatchElement {
 
   /** Lowest and highest x of every line on the current axis. */
   private dataExtent(): ZoomRange | undefined {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const line of this.lineSpecs(this.data.series)) {
-      const extent = xExtent(line.data, this.xAxis, line.origin);
-      if (!extent) continue;
-      lo = Math.min(lo, extent[0]);
-      hi = Math.max(hi, extent[1]);
-    }
-    return hi > lo ? [lo, hi] : undefined;
+    return linesExtent(this.lineSpecs(this.data.series), this.xAxis);
   }
 
   private say(message: string) {
@@ -260,24 +257,9 @@ export class LossChart extends TrainwatchElement {
     this.requestUpdate();
   }
 
-  private async runExport(kind: 'png' | 'shown' | 'raw') {
+  private async runExport(kind: ChartExport) {
     this.exportError = '';
-    const stem = [...this.runs, ...this.metrics];
-    try {
-      if (kind === 'png') {
-        download(fileName(stem, 'png'), await this.toPNG());
-        this.say('PNG image downloaded.');
-      } else {
-        if (kind === 'raw') this.say('Fetching the raw points…');
-        const csv = await this.toCSV({ raw: kind === 'raw' });
-        download(fileName([...stem, kind === 'raw' ? 'raw' : 'shown'], 'csv'), csv);
-        const rows = csv.split('\r\n').length - 2;
-        this.say(`CSV downloaded: ${formatCount(rows)} ${kind === 'raw' ? 'raw ' : ''}point${rows === 1 ? '' : 's'}.`);
-      }
-    } catch (error) {
-      this.exportError = `Export failed: ${(error as Error).message}`;
-      this.say('');
-    }
+    this.exportError = await runChartExport(kind, { stem: [...this.runs, ...this.metrics], toPNG: () => this.toPNG(), toCSV: (o) => this.toCSV(o), say: (m) => this.say(m) });
     this.requestUpdate();
   }
 
@@ -295,24 +277,7 @@ export class LossChart extends TrainwatchElement {
    * only reduced: asked of the store (one shared request, cached per range).
    */
   private detailFor(s: SeriesBuffer): DetailView | undefined {
-    const zoom = this.zoomRange;
-    if (!zoom || this.xAxis !== 'step' || !s.reduced || s.reducedUntil < zoom[0]) return undefined;
-    return this.data.store?.view(s.key, Math.floor(zoom[0]), Math.ceil(zoom[1]), this.plotWidth() ?? 1000);
-  }
-
-  /** What a line draws: the zoomed range's finer points, then anything newer the store holds. */
-  private lineData(s: SeriesBuffer): LineSource {
-    const detail = this.detailFor(s)?.data;
-    if (!detail) return s;
-    let from = 0;
-    while (from < s.length && s.steps[from] <= detail.lastStep) from++;
-    const join = (a: Float64Array, b: Float64Array) => {
-      const out = new Float64Array(a.length + b.length - from);
-      out.set(a);
-      out.set(b.subarray(from), a.length);
-      return out;
-    };
-    return { steps: join(detail.steps, s.steps), times: join(detail.times, s.times), values: join(detail.values, s.values) };
+    return zoomedView(this.data.store, s, this.xAxis, this.zoomRange, this.plotWidth() ?? 1000);
   }
 
   private observeSize() {
@@ -351,7 +316,7 @@ export class LossChart extends TrainwatchElement {
           // One run: a colour per metric. Several: the run's colour, a dash per metric.
           color: colorFor(oneRun ? `metric:${s.key.metric}` : s.key.run),
           dash: oneRun ? 0 : metricIndex,
-          data: this.lineData(s),
+          data: withDetail(s, this.detailFor(s)),
           origin: origins.get(s.key.run) ?? 0,
         };
       });
@@ -394,25 +359,9 @@ export class LossChart extends TrainwatchElement {
     if (error) return { state: 'error', message: error };
     if (!this.runs.length) return { state: 'empty', message: 'No run selected: set the run attribute.' };
     if (!this.metrics.length) return { state: 'empty', message: 'No metric selected: set the metric attribute.' };
-    if (series.length < this.data.keys.length || series.every((s) => s.status === 'loading')) {
-      return { state: 'loading', message: 'Loading…' };
-    }
-    if (series.some((s) => s.length > 0)) return { state: 'ready', message: '' };
-    const failed = series.find((s) => s.status === 'error');
-    if (failed) return { state: 'error', message: failed.error ?? 'Error' };
-    return { state: 'empty', message: this.explainEmpty(series) };
-  }
-
-  private explainEmpty(series: SeriesBuffer[]): string {
-    const store = this.data.store;
-    const table = this.table ?? 'training_observability.metric_points';
-    const missingRuns = this.runs.filter((run) => store?.runInfo(run) === null);
-    if (missingRuns.length === this.runs.length) {
-      return `Run ${missingRuns.map((r) => `"${r}"`).join(', ')} not found in ${table}.`;
-    }
-    const known = this.runs.map((run) => store?.runInfo(run)).find((info) => info);
-    const has = known ? ` Run "${known.run}" has: ${known.metrics.slice(0, 12).join(', ')}${known.metrics.length > 12 ? ', …' : ''}.` : '';
-    return `No points yet for ${series.map((s) => `"${s.key.metric}"`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.${has}`;
+    return seriesState(series, this.data.keys.length, () =>
+      explainEmpty(this.data.store, this.runs, this.table ?? 'training_observability.metric_points', series),
+    );
   }
 
   /**
@@ -420,23 +369,7 @@ export class LossChart extends TrainwatchElement {
    * "8,000 of 10M points · min/max per 5,000 steps · 3 NaN/Inf marked".
    */
   get reductionNote(): string {
-    const chart = this.chart;
-    const series = this.data.series.filter((s) => s.length > 0);
-    if (!chart || !series.length) return '';
-    let total = 0;
-    let bucket = 1;
-    for (const s of series) {
-      const detail = this.detailFor(s)?.data;
-      // Zoomed: the points in the fetched range; else everything the series stands for.
-      total += detail ? detail.total : s.total;
-      bucket = Math.max(bucket, detail ? detail.bucketSteps : s.reduced ? s.bucketSteps : 1);
-    }
-    const parts: string[] = [];
-    if (this.zoomRange) parts.push('zoomed');
-    if (bucket > 1) parts.push(`${formatCount(chart.drawn)} of ${formatCount(Math.max(total, chart.drawn))} points · min/max per ${formatCount(bucket)} steps`);
-    else if (chart.drawn < chart.total) parts.push(`${formatCount(chart.drawn)} of ${formatCount(chart.total)} points · min/max per pixel`);
-    if (chart.nonFinite) parts.push(`${formatCount(chart.nonFinite)} NaN/Inf marked ▼`);
-    return parts.join(' · ');
+    return reductionNote(this.chart, this.data.series, (s) => this.detailFor(s), this.zoomRange !== undefined);
   }
 
   private announceState() {
@@ -467,44 +400,19 @@ export class LossChart extends TrainwatchElement {
     const ready = state === 'ready';
     return html`
       <div part="base" class="base">
-        <div class="header" part="header">
-          <span class="title">${title}</span>
-          ${this.zoomRange
-            ? html`<button type="button" class="reset" part="reset-zoom" @click=${() => this.setZoom(undefined)}>Reset zoom</button>`
-            : nothing}
-          ${Number.isFinite(age)
-            ? html`<span class="meta ${this.isStale(age) ? 'stale' : ''}">last point ${formatAge(age)}${this.isStale(age) ? ' · stale' : ''}</span>`
-            : nothing}
-          ${ready
-            ? renderExportMenu(
-                [
-                  { label: 'PNG image', run: () => this.runExport('png') },
-                  { label: 'CSV of what is shown', run: () => this.runExport('shown') },
-                  { label: 'CSV of raw points in range', run: () => this.runExport('raw') },
-                ],
-                `${title} chart`,
-              )
-            : nothing}
-        </div>
+        ${renderChartHead({
+          title,
+          reset: this.zoomRange ? () => this.setZoom(undefined) : undefined,
+          age,
+          stale: isStale(age, this.pollInterval),
+          exports: ready ? (kind) => this.runExport(kind) : undefined,
+        })}
         ${ready && note ? html`<p class="note" part="note">${note}</p>` : nothing}
         ${ready && erroring ? html`<p class="banner" role="alert">${erroring.error}</p>` : nothing}
         ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
-        <div
-          part="plot"
-          class="plot"
-          role="img"
-          tabindex="0"
-          aria-label=${`${title}: ${summary || message}`}
-          aria-describedby="summary keys"
-          @keydown=${this.onPlotKey}
-        >
-          <div class="plot-mount"></div>
-          <div class="tooltip" hidden></div>
-          ${ready ? nothing : html`<div class="overlay ${state}" role=${state === 'error' ? 'alert' : 'status'}>${message}</div>`}
-        </div>
+        ${renderChartPlot({ label: `${title}: ${summary || message}`, state, message, onKey: (e) => this.onPlotKey(e) })}
         <div id="summary" class="sr-only">${ready ? lines.map((line) => html`<p>${this.describeLine(line)}</p> `) : message}</div>
-        <p id="keys" class="sr-only">Keys: plus zooms in, minus zooms out, left and right arrows pan when zoomed, 0 resets the zoom.</p>
-        <div class="sr-only" role="status" aria-live="polite">${this.liveText}</div>
+        ${renderChartAria(this.liveText)}
         <ul part="legend" class="legend">
           ${lines.map((line) => this.renderLegendItem(line))}
           ${ready ? series.filter((s) => s.length === 0).map((s) => html`<li class="missing">${s.key.run} · ${s.key.metric}: no data</li>`) : nothing}
@@ -515,13 +423,7 @@ export class LossChart extends TrainwatchElement {
 
   /** One line in words: "loss: latest 0.52 at step 4,000; in view lowest 0.4, highest 3.1; 2 NaN/Inf in view." */
   private describeLine(line: LineSpec): string {
-    const zoom = this.zoomRange;
-    const s = summarizeLine(line.data, this.xAxis, line.origin, zoom);
-    const where = zoom ? 'in view' : 'overall';
-    const extremes = Number.isNaN(s.min) ? `no finite value ${where}` : `${where} lowest ${formatValue(s.min)}, highest ${formatValue(s.max)}`;
-    const odd = s.nonFinite ? `${s.nonFinite.toLocaleString('en-US')} NaN/Inf ${where}` : `no NaN/Inf ${where}`;
-    const hidden = this.hiddenLines.has(line.id) ? ' (hidden)' : '';
-    return `${line.label}${hidden}: latest ${formatValue(s.lastValue)} at step ${Math.round(s.lastStep).toLocaleString('en-US')}; ${extremes}; ${odd}.`;
+    return describeLine(line, this.xAxis, this.zoomRange, this.hiddenLines.has(line.id));
   }
 
   private renderLegendItem(line: LineSpec) {
@@ -534,6 +436,7 @@ export class LossChart extends TrainwatchElement {
         <span class="swatch" style="background:${line.color}"></span>${line.label}
         <span class="value">${formatValue(smoothedLast)}${this.smoothing > 0 ? ` (raw ${formatValue(last)})` : ''}</span>
       </button>
+      ${renderOpenDetail(this, this.detailHref, { run: line.run, metric: line.metric, ...visibleRange(this.zoomRange, this.xAxis, line.origin) })}
     </li>`;
   }
 }

@@ -3,6 +3,7 @@ import { formatAge, formatCount, formatDuration, formatTime, formatWithUnit } fr
 import { chartStyles } from '../../chart/chart.styles.js';
 import { cursorSync, ZoomController, type ZoomRange } from '../../chart/group-sync.js';
 import { plotPng } from '../../chart/line-chart.js';
+import { openDetailStyles, renderOpenDetail, visibleRange } from '../../chart/open-detail.js';
 import { readCanvasTheme, themeStyles, uplotStyles } from '../../chart/uplot.styles.js';
 import { cardStyles } from '../../internal/card.styles.js';
 import { parseWindow } from '../../internal/time-window.js';
@@ -59,6 +60,11 @@ export function bucketsFor(width: number): number {
  * @attr poll-interval - Poll interval in ms (default 2000).
  * @attr group - Charts (`<metric-chart>`, `<loss-chart x-axis="time">`) with the same group share the cursor
  *   and zoom: zooming one zooms every other of the group on a wall-time axis. Unset: independent.
+ * @attr detail-href - URL template of a single-metric view (e.g. a page with `<metric-detail>`):
+ *   `{run}`, `{metric}`, `{host}`, `{from}`, `{to}` and `{axis}` are replaced, URL-encoded, by the series' run,
+ *   metric and host and the visible time range (epoch seconds; empty when not zoomed; `{axis}` is `time`).
+ *   Set, each legend entry that is one metric (not a statistic, not grouped by host) gets a ↗ link there;
+ *   set but empty, a ↗ button that only fires `trainwatch-open-detail`. Unset (default): no ↗.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Each line is the mean of its series' finite values per time bucket, about
@@ -78,6 +84,8 @@ export function bucketsFor(width: number): number {
  * range (the whole window when not zoomed), up to 1,000,000 rows.
  *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
+ * @fires trainwatch-open-detail - A legend entry's ↗ was clicked; `detail` is `{ run, metric, host?, from?, to?, axis }`.
+ *   Cancelable: a page that calls `preventDefault()` routes itself and the link is not followed.
  *
  * @csspart base - The card around everything.
  * @csspart header - Title, data age, reset button and export menu.
@@ -87,6 +95,7 @@ export function bucketsFor(width: number): number {
  * @csspart export-menu - The export menu's list of downloads.
  * @csspart plot - The chart area (focusable: the keys above zoom and pan it).
  * @csspart legend - The series with their latest values.
+ * @csspart open-detail - The ↗ link (or button) of a legend entry, with `detail-href`.
  *
  * @cssprop --trainwatch-background - Card background.
  * @cssprop --trainwatch-color - Text colour.
@@ -99,7 +108,7 @@ export function bucketsFor(width: number): number {
  * @cssprop --trainwatch-plot-height - Height of the chart area (default 240px).
  */
 export class MetricChart extends TrainwatchElement {
-  static override styles = [themeStyles, uplotStyles, cardStyles, chartStyles, exportMenuStyles, metricChartStyles];
+  static override styles = [themeStyles, uplotStyles, cardStyles, chartStyles, exportMenuStyles, openDetailStyles, metricChartStyles];
 
   static override properties = {
     ...TrainwatchElement.properties,
@@ -112,6 +121,7 @@ export class MetricChart extends TrainwatchElement {
     logScale: { type: Boolean, attribute: 'log-scale', reflect: true },
     heading: { type: String },
     group: { type: String, reflect: true },
+    detailHref: { type: String, attribute: 'detail-href' },
   };
 
   declare run: string;
@@ -124,6 +134,8 @@ export class MetricChart extends TrainwatchElement {
   declare heading: string | undefined;
   /** Charts with the same group share the cursor and zoom. */
   declare group: string | undefined;
+  /** URL template of the single-metric view each legend entry's ↗ leads to (empty: a ↗ that only fires the event). */
+  declare detailHref: string | undefined;
 
   private readonly data = new RowsController<'chart'>(this, () => {
     const config = this.readConfig();
@@ -487,6 +499,9 @@ export class MetricChart extends TrainwatchElement {
                 <span class="swatch" style="background:${line.color}"></span><span class="label">${line.label}</span>
                 <span class="value">${formatWithUnit(line.last, line.unit)}</span>
               </button>
+              ${line.metric && !line.stat
+                ? renderOpenDetail(this, this.detailHref, { run: line.run, metric: line.metric, ...(line.host ? { host: line.host } : {}), ...visibleRange(this.zoomRange, 'time') })
+                : nothing}
             </li>`,
           )}
         </ul>

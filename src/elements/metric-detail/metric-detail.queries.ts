@@ -1,0 +1,138 @@
+/**
+ * The row queries `<metric-detail>` sends: statistics and spikes of the
+ * visible range, and the steps of the run's checkpoints. Pure functions:
+ * attributes and the zoom in, RowQuery out; every value is a bound parameter.
+ */
+import type { QueryParam, RowQuery } from '../../sources/source.js';
+
+/** Points on each side of a point that its spike test compares it with (a window of 51). */
+export const SPIKE_HALF_WINDOW = 25;
+/** The Hampel filter's scale: 1.4826 × MAD estimates the standard deviation of normal noise. */
+export const MAD_SCALE = 1.4826;
+/** Steps a range may hold for the spike search to run (it costs a window per point); past it the element asks to zoom in. */
+export const SPIKE_POINT_LIMIT = 200_000;
+/** Spikes one answer lists, most severe first. */
+export const SPIKE_LIMIT = 100;
+/** Checkpoints one answer lists. */
+export const CHECKPOINT_LIMIT = 10_000;
+
+/** The rows a detail view reads: one metric of one run, optionally one host, within a range of the x axis. */
+export interface DetailRange {
+  run: string;
+  metric: string;
+  /** Only this host's rows; empty for every host. */
+  host: string;
+  axis: 'step' | 'time';
+  /** The visible range on `axis` (steps, or epoch seconds); undefined for everything. */
+  range?: readonly [number, number];
+}
+
+const RANGE = `run_id = {run:String} AND metric = {metric:String}
+  AND ({any_host:UInt8} = 1 OR host = {host:String})
+  AND step >= {from_step:Int64} AND ({to_step:Int64} < 0 OR step <= {to_step:Int64})
+  AND ({from_ms:Int64} = 0 OR event_time >= fromUnixTimestamp64Milli({from_ms:Int64}))
+  AND ({to_ms:Int64} = 0 OR event_time <= fromUnixTimestamp64Milli({to_ms:Int64}))`;
+
+/** The bound values of RANGE: the steps (or milliseconds) within the range, inclusive; -1 / 0 for no bound. */
+export function rangeParams({ run, metric, host, axis, range }: DetailRange): Record<string, QueryParam> {
+  const params: Record<string, QueryParam> = { run, metric, host, any_host: host ? 0 : 1, from_step: 0, to_step: -1, from_ms: 0, to_ms: 0 };
+  if (!range) return params;
+  if (axis === 'step') {
+    params.from_step = Math.max(0, Math.ceil(range[0]));
+    params.to_step = Math.max(0, Math.floor(range[1]));
+  } else {
+    params.from_ms = Math.max(1, Math.ceil(range[0] * 1000));
+    params.to_ms = Math.max(1, Math.floor(range[1] * 1000));
+  }
+  return params;
+}
+
+/**
+ * Statistics of the raw rows in the range: row count, NaN and ±Inf counts,
+ * distinct steps, and over the finite values min, max, mean and the 50th,
+ * 90th and 99th percentiles (`quantilesExactInclusive`: exact, interpolated
+ * between the two nearest values, as Excel's PERCENTILE.INC and numpy's
+ * default), the last row's value (highest step, then newest time; as text
+ * too, so NaN/Inf are told apart) and the range's first and last step and time.
+ */
+export function statsQuery(input: DetailRange): RowQuery {
+  return {
+    kind: 'metric-detail-stats',
+    params: rangeParams(input),
+    sql: `SELECT
+  count() AS n,
+  countIf(isNaN(value)) AS nan_n,
+  countIf(isInfinite(value)) AS inf_n,
+  countIf(isFinite(value)) AS finite_n,
+  uniqExact(step) AS steps_n,
+  minIf(value, isFinite(value)) AS lo,
+  maxIf(value, isFinite(value)) AS hi,
+  avgIf(value, isFinite(value)) AS mean,
+  quantilesExactInclusiveIf(0.5, 0.9, 0.99)(value, isFinite(value)) AS q,
+  argMax(value, (step, event_time)) AS last_v,
+  toString(argMax(value, (step, event_time))) AS last_text,
+  min(step) AS first_step,
+  max(step) AS last_step,
+  toUnixTimestamp64Milli(min(event_time)) AS first_ms,
+  toUnixTimestamp64Milli(max(event_time)) AS last_ms
+FROM {{table}}
+WHERE ${RANGE}`,
+  };
+}
+
+/**
+ * Spikes in the range, by a Hampel filter: per step the mean of the finite
+ * values (as the line draws several ranks), then a point is a spike when it is
+ * further from the median of the window of 51 points around it (25 on each
+ * side, fewer at the range's ends) than `threshold` × 1.4826 × the window's
+ * median absolute deviation from that median (MAD). A robust z-score above
+ * `threshold`: a spike cannot hide itself by inflating the spread, and a
+ * trend or a slow decline is no spike. A window whose MAD is 0 (more than
+ * half of it equal) makes any different value a spike.
+ *
+ * Returns the most severe spikes first (`score` = distance / (1.4826 × MAD),
+ * null when MAD is 0), each with its time (`t_ms`, the step's newest row) and
+ * its window's first and last step (`wlo`, `whi`) and time (`tlo`, `thi`), and in
+ * every row `found`, how many there are in all. No rows when the range holds
+ * more than `max_points` steps (the statistics say how many it holds).
+ */
+export function spikesQuery(input: DetailRange & { threshold: number }): RowQuery {
+  return {
+    kind: 'metric-detail-spikes',
+    params: { ...rangeParams(input), k: input.threshold, max_points: SPIKE_POINT_LIMIT, limit: SPIKE_LIMIT },
+    sql: `WITH (SELECT uniqExact(step) FROM {{table}} WHERE ${RANGE} AND isFinite(value)) AS points
+SELECT s AS spike_step, t_ms, v, med, mad, wlo, whi, tlo, thi, if(mad = 0, inf, abs(v - med) / (${MAD_SCALE} * mad)) AS score, count() OVER () AS found
+FROM (
+  SELECT s, t_ms, v, wlo, whi, tlo, thi,
+    arrayReduce('quantileExactInclusive(0.5)', win) AS med,
+    arrayReduce('quantileExactInclusive(0.5)', arrayMap(x -> abs(x - med), win)) AS mad
+  FROM (
+    SELECT s, t_ms, v, groupArray(v) OVER w AS win, min(s) OVER w AS wlo, max(s) OVER w AS whi, min(t_ms) OVER w AS tlo, max(t_ms) OVER w AS thi
+    FROM (
+      SELECT toInt64(step) AS s, avg(value) AS v, toUnixTimestamp64Milli(max(event_time)) AS t_ms
+      FROM {{table}}
+      WHERE ${RANGE} AND isFinite(value) AND points <= {max_points:UInt32}
+      GROUP BY s
+    )
+    WINDOW w AS (ORDER BY s ROWS BETWEEN ${SPIKE_HALF_WINDOW} PRECEDING AND ${SPIKE_HALF_WINDOW} FOLLOWING)
+  )
+)
+WHERE abs(v - med) > {k:Float64} * ${MAD_SCALE} * mad AND abs(v - med) > 1e-12 * abs(med)
+ORDER BY score DESC, spike_step
+LIMIT {limit:UInt32}`,
+  };
+}
+
+/** Steps (and when, epoch ms) at which the run logged `metric` (`checkpoint.saved`): where the chart draws checkpoint lines. */
+export function checkpointStepsQuery(run: string, metric: string): RowQuery {
+  return {
+    kind: 'metric-detail-checkpoints',
+    params: { run, metric, limit: CHECKPOINT_LIMIT },
+    sql: `SELECT toInt64(step) AS ckpt_step, toUnixTimestamp64Milli(max(event_time)) AS at_ms
+FROM {{table}}
+WHERE run_id = {run:String} AND metric = {metric:String}
+GROUP BY ckpt_step
+ORDER BY ckpt_step
+LIMIT {limit:UInt32}`,
+  };
+}
