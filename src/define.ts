@@ -4,6 +4,7 @@ import './elements/trainwatch-source/trainwatch-source.js';
 import './elements/trainwatch-filters/trainwatch-filters.js';
 import './elements/loss-chart/loss-chart.js';
 import './elements/metric-chart/metric-chart.js';
+import './elements/metric-detail/metric-detail.js';
 import './elements/big-number/big-number.js';
 import './elements/sample-viewer/sample-viewer.js';
 import './elements/gpu-util/gpu-util.js';

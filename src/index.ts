@@ -5,6 +5,8 @@ export type { DataState, DataStateDetail } from './internal/trainwatch-element.j
 export { BigNumber } from './elements/big-number/big-number.component.js';
 export { SampleViewer } from './elements/sample-viewer/sample-viewer.component.js';
 export { MetricChart } from './elements/metric-chart/metric-chart.component.js';
+export { MetricDetail, type DetailAxis, type ZoomChangeDetail } from './elements/metric-detail/metric-detail.component.js';
+export type { OpenDetailDetail } from './chart/open-detail.js';
 export { GpuUtil } from './elements/gpu-util/gpu-util.component.js';
 export type { UtilModel, UtilSeries } from './elements/gpu-util/gpu-util.model.js';
 export { CheckpointTable, type CheckpointSelectDetail, type SortDirection } from './elements/checkpoint-table/checkpoint-table.component.js';

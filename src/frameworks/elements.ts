@@ -17,6 +17,7 @@ import type { ConnectionStatus } from '../elements/connection-status/connection-
 import type { GpuUtil } from '../elements/gpu-util/gpu-util.js';
 import type { LossChart } from '../elements/loss-chart/loss-chart.js';
 import type { MetricChart } from '../elements/metric-chart/metric-chart.js';
+import type { MetricDetail } from '../elements/metric-detail/metric-detail.js';
 import type { MilestoneBar } from '../elements/milestone-bar/milestone-bar.js';
 import type { MoeHeatmap } from '../elements/moe-heatmap/moe-heatmap.js';
 import type { MoeTokens } from '../elements/moe-tokens/moe-tokens.js';
@@ -34,6 +35,7 @@ export interface TrainwatchElementClasses {
   'host-picker': typeof HostPicker;
   'loss-chart': typeof LossChart;
   'metric-chart': typeof MetricChart;
+  'metric-detail': typeof MetricDetail;
   'big-number': typeof BigNumber;
   'sample-viewer': typeof SampleViewer;
   'gpu-util': typeof GpuUtil;
@@ -56,8 +58,9 @@ export interface TrainwatchEventNames {
   'trainwatch-source': never;
   'trainwatch-filters': 'trainwatch-filters-change';
   'host-picker': 'trainwatch-state' | 'trainwatch-host-change';
-  'loss-chart': 'trainwatch-state';
-  'metric-chart': 'trainwatch-state';
+  'loss-chart': 'trainwatch-state' | 'trainwatch-open-detail';
+  'metric-chart': 'trainwatch-state' | 'trainwatch-open-detail';
+  'metric-detail': 'trainwatch-state' | 'trainwatch-zoom-change';
   'big-number': 'trainwatch-state';
   'sample-viewer': 'trainwatch-state';
   'gpu-util': 'trainwatch-state';
@@ -95,6 +98,7 @@ export const TRAINWATCH_TAGS = [
   'host-picker',
   'loss-chart',
   'metric-chart',
+  'metric-detail',
   'big-number',
   'sample-viewer',
   'gpu-util',

@@ -240,7 +240,7 @@ describe('custom-elements.json', () => {
     }
     // The data elements all announce their state; the three controls fire their own events.
     const firing = (tag: string) => (elements.get(tag)!.events ?? []).map((e) => e.name).sort();
-    assert.deepEqual(firing('loss-chart'), ['trainwatch-state']);
+    assert.deepEqual(firing('loss-chart'), ['trainwatch-open-detail', 'trainwatch-state']);
     assert.deepEqual(firing('checkpoint-table'), ['trainwatch-checkpoint-select', 'trainwatch-state']);
     assert.deepEqual(firing('time-range'), ['trainwatch-range-change']);
     assert.deepEqual(elements.get('loss-chart')!.attributes!.find((a) => a.name === 'x-axis')?.fieldName, 'xAxis');

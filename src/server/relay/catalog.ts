@@ -10,6 +10,7 @@ import { bigNumberQuery, bigNumberRawQuery } from '../../elements/big-number/big
 import { checkpointsQuery } from '../../elements/checkpoint-table/checkpoint-table.queries.js';
 import { gridQuery, idleQuery, probeQuery, rawSamplesQuery } from '../../elements/gpu-util/gpu-util.queries.js';
 import { metricChartQuery, metricRawQuery } from '../../elements/metric-chart/metric-chart.queries.js';
+import { checkpointStepsQuery, spikesQuery, statsQuery } from '../../elements/metric-detail/metric-detail.queries.js';
 import { milestonesQuery } from '../../elements/milestone-bar/milestone-bar.queries.js';
 import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from '../../elements/moe-heatmap/moe-heatmap.queries.js';
 import { tokensQuery, tokensRawQuery, tokenStepsQuery } from '../../elements/moe-tokens/moe-tokens.queries.js';
@@ -20,6 +21,7 @@ import type { RowQuery } from '../../sources/source.js';
 
 const util = { run: '', metric: '', window: 0, buckets: 2, idleThreshold: 0 };
 const moe = { run: '', metric: '', step: undefined };
+const detail = { run: '', metric: '', host: '', axis: 'step' as const };
 
 const BUILT_IN: RowQuery[] = [
   bigNumberQuery([], '', 0, 'last'),
@@ -37,6 +39,9 @@ const BUILT_IN: RowQuery[] = [
   sampleStepsQuery('', ''),
   samplesQuery('', '', 0, { prompt: '', completion: '', scores: '' }, 1),
   hostsQuery([], 0),
+  statsQuery(detail),
+  spikesQuery({ ...detail, threshold: 6 }),
+  checkpointStepsQuery('', ''),
   // What the elements' "raw" CSV exports read.
   bigNumberRawQuery([], '', 0, 1),
   rawSamplesQuery(util, 1),
