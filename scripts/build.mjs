@@ -6,11 +6,12 @@
 //   dist/typed-page       test/typed-page built from the package as a user's bundler would
 //                         (the browser tests run it)
 import { build } from 'vite';
-import { build as esbuild } from 'esbuild';
+import { build as esbuild, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync, statSync, readFileSync } from 'node:fs';
+import { rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { minifyTemplatesPlugin } from './minify-templates.mjs';
 
 const only = process.argv[2]; // "manifest" | "lib" | "bundle" | "typed-page" | undefined (all)
 const external = [/^lit($|\/)/, /^@lit\//, /^uplot($|\/)/, /^@clickhouse\//];
@@ -42,6 +43,8 @@ if (!only || only === 'bundle') {
   await build({
     configFile: false,
     logLevel: 'warn',
+    // The wiki page's download: Lit templates without their source indentation (scripts/minify-templates.mjs).
+    plugins: [minifyTemplatesPlugin()],
     build: {
       outDir: 'dist/bundle',
       emptyOutDir: true,
@@ -53,6 +56,10 @@ if (!only || only === 'bundle') {
     },
   });
   const file = 'dist/bundle/trainwatch.js';
+  // Vite keeps the whitespace of ES library builds (so that consumers' bundlers can tree-shake);
+  // this file is the end product a page downloads, so it gets a whole-file minify.
+  const minified = await transform(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'es2022' });
+  writeFileSync(file, minified.code);
   const gz = gzipSync(readFileSync(file)).length;
   console.log(`${file}: ${(statSync(file).size / 1024).toFixed(1)} KB, ${(gz / 1024).toFixed(1)} KB gzipped`);
 }
