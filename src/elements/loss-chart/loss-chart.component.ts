@@ -156,7 +156,7 @@ export class LossChart extends TrainwatchElement {
   }
 
   get runs(): string[] {
-    return parseList(this.run);
+    return parseList(this.inheritedRun(this.run));
   }
 
   get metrics(): string[] {

@@ -28,6 +28,7 @@ interface Config {
   windowSeconds: number;
   stats: Stat[];
   groupBy: GroupBy;
+  host: string;
 }
 
 /** A zoomed range is fetched this much wider on each side, so lines run to the plot's edges. */
@@ -46,7 +47,8 @@ export function bucketsFor(width: number): number {
  *
  * @attr run - Run id, or several separated by commas.
  * @attr metric - Metric names or patterns with `*` (`moe.layer.*.null_ratio`), comma-separated.
- * @attr window - How far back from the newest point of the runs: `15m`, `1h`, `7d`… or `all` (default).
+ * @attr window - How far back from the newest point of the runs: `15m`, `1h`, `7d`… or `all`. Default: the page filter's window (`<trainwatch-filters>`), else `all`.
+ * @attr host - Only this host's rows. Default: the page filter's host, else every host.
  * @attr stat - Statistics across the matched series per time bucket instead of a line per series:
  *   a comma list of `mean`, `min`, `max`, `p10`, `p50`, `p90`, `p99`.
  * @attr group-by - What makes one series: `metric` (default; per metric and host), `host` (metrics averaged per host) or `none`.
@@ -115,6 +117,7 @@ export class MetricChart extends TrainwatchElement {
     run: { type: String, reflect: true },
     metric: { type: String, reflect: true },
     window: { type: String, reflect: true },
+    host: { type: String, reflect: true },
     stat: { type: String, reflect: true },
     groupBy: { type: String, attribute: 'group-by', reflect: true },
     unit: { type: String },
@@ -126,7 +129,10 @@ export class MetricChart extends TrainwatchElement {
 
   declare run: string;
   declare metric: string;
-  declare window: string;
+  /** Unset: the page filter's window, else `all`. */
+  declare window: string | undefined;
+  /** Only this host's rows (unset: the page filter's host, else every host). */
+  declare host: string | undefined;
   declare stat: string;
   declare groupBy: GroupBy;
   declare unit: string | undefined;
@@ -144,7 +150,7 @@ export class MetricChart extends TrainwatchElement {
     return { source: this.sourceConfig(), queries };
   });
 
-  private config: Config = { runs: [], patterns: [], windowSeconds: 0, stats: [], groupBy: 'metric' };
+  private config: Config = { runs: [], patterns: [], windowSeconds: 0, stats: [], groupBy: 'metric', host: '' };
   private plot: TimePlot | undefined;
   private resizeObserver: ResizeObserver | undefined;
   /** Ages and staleness move with the clock, not only with polls. */
@@ -177,14 +183,18 @@ export class MetricChart extends TrainwatchElement {
     super();
     this.run = '';
     this.metric = '';
-    this.window = 'all';
     this.stat = '';
     this.groupBy = 'metric';
     this.logScale = false;
   }
 
   get runs(): string[] {
-    return parseList(this.run);
+    return parseList(this.inheritedRun(this.run));
+  }
+
+  /** The window in use: the element's, else the page filter's, else `all`. */
+  get shownWindow(): string {
+    return this.inheritedWindow(this.window, 'all').trim();
   }
 
   get patterns(): string[] {
@@ -226,12 +236,13 @@ export class MetricChart extends TrainwatchElement {
     const model = this.model;
     if (!model || this.state !== 'ready') throw new Error('Nothing to export yet: the chart has not drawn.');
     if (!options.raw) return shownCsv(model, this.hiddenLines);
-    const { runs, patterns, windowSeconds } = this.config;
+    const { runs, patterns, windowSeconds, host } = this.config;
     const zoom = this.zoomRange;
     return rawCsv(() => this.data.store, {
       runs,
       patterns,
       windowSeconds,
+      host,
       fromMs: zoom ? Math.ceil(zoom[0] * 1000) : 0,
       toMs: zoom ? Math.floor(zoom[1] * 1000) : 0,
     });
@@ -300,9 +311,9 @@ export class MetricChart extends TrainwatchElement {
   private readConfig(): Config {
     const runs = this.runs;
     const patterns = this.patterns;
-    const config: Config = { runs, patterns, windowSeconds: 0, stats: [], groupBy: 'metric' };
+    const config: Config = { runs, patterns, windowSeconds: 0, stats: [], groupBy: 'metric', host: this.inheritedHost(this.host) };
     try {
-      config.windowSeconds = parseWindow(this.window);
+      config.windowSeconds = parseWindow(this.shownWindow);
       config.stats = parseStats(this.stat);
       config.groupBy = parseGroupBy(this.groupBy);
       if (patterns.length > MAX_PATTERNS) throw new Error(`metric lists ${patterns.length} names; at most ${MAX_PATTERNS} fit one chart.`);
@@ -422,7 +433,7 @@ export class MetricChart extends TrainwatchElement {
     if (this.zoomRange) return { state: 'empty', message: 'Nothing in the zoomed range: reset the zoom to see everything.' };
     const what = patterns.map((p) => `"${p}"`).join(', ');
     const where = `run${runs.length > 1 ? 's' : ''} ${runs.map((r) => `"${r}"`).join(', ')}`;
-    const when = windowSeconds ? ` in the last ${this.window.trim()}` : '';
+    const when = `${windowSeconds ? ` in the last ${this.shownWindow}` : ''}${this.config.host ? ` on host ${this.config.host}` : ''}`;
     return { state: 'empty', message: `Nothing matches ${what} for ${where}${when}.` };
   }
 

@@ -49,9 +49,13 @@ export interface MetricChartQueryInput {
   /** A zoomed range, epoch ms (inclusive); 0 or unset for no bound. */
   fromMs?: number;
   toMs?: number;
+  /** Only this host's rows; empty or unset for every host. */
+  host?: string;
 }
 
-const MATCH = 'run_id IN {runs:Array(String)} AND arrayExists(p -> metric LIKE p, {patterns:Array(String)})';
+// The window's end (NEWEST) stays run-wide, so a host filter narrows the rows, not the time range.
+const MATCH =
+  "run_id IN {runs:Array(String)} AND arrayExists(p -> metric LIKE p, {patterns:Array(String)}) AND ({host:String} = '' OR host = {host:String})";
 const WINDOW = '({window:UInt32} = 0 OR event_time >= newest - toIntervalSecond({window:UInt32}))';
 const ZOOM =
   '({from_ms:Int64} = 0 OR event_time >= fromUnixTimestamp64Milli({from_ms:Int64})) AND ({to_ms:Int64} = 0 OR event_time <= fromUnixTimestamp64Milli({to_ms:Int64}))';
@@ -83,6 +87,7 @@ export function metricChartQuery(input: MetricChartQueryInput): RowQuery {
     patterns: input.patterns.map(globToLike),
     from_ms: ms(input.fromMs),
     to_ms: ms(input.toMs),
+    host: input.host ?? '',
   };
   // One SQL text whatever the number of patterns or the zoom, so the relay can hold it by name.
   return {
@@ -144,6 +149,8 @@ export interface MetricRawQueryInput {
   limit: number;
   /** The last row of the previous page; unset for the first page. */
   after?: RawCursor;
+  /** Only this host's rows; empty or unset for every host. */
+  host?: string;
 }
 
 /**
@@ -170,6 +177,7 @@ export function metricRawQuery(input: MetricRawQueryInput): RowQuery {
     a_rank: after?.rank ?? 0,
     a_device: after?.device ?? 0,
     a_step: after?.step ?? 0,
+    host: input.host ?? '',
     a_t: after?.timeMs ?? 0,
   };
   const where = `${MATCH} AND ${WINDOW} AND ${ZOOM}`;

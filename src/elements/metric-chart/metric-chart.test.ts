@@ -51,7 +51,8 @@ describe('<metric-chart>', () => {
     const el = await fixture<MetricChart>(html`<metric-chart></metric-chart>`);
     expect(el.run).to.equal('');
     expect(el.metric).to.equal('');
-    expect(el.window).to.equal('all');
+    expect(el.window).to.equal(undefined);
+    expect(el.shownWindow, 'no window and no page filter: everything').to.equal('all');
     expect(el.stat).to.equal('');
     expect(el.groupBy).to.equal('metric');
     expect(el.logScale).to.equal(false);
