@@ -9,6 +9,7 @@ export const STORY_FILES = [
   'checkpoint-table.stories.ts',
   'connection-status.stories.ts',
   'gpu-util.stories.ts',
+  'health-table.stories.ts',
   'loss-chart.stories.ts',
   'metric-chart.stories.ts',
   'metric-detail.stories.ts',
