@@ -13,6 +13,7 @@ import './elements/milestone-bar/milestone-bar.js';
 import './elements/moe-tokens/moe-tokens.js';
 import './elements/moe-heatmap/moe-heatmap.js';
 import './elements/run-picker/run-picker.js';
+import './elements/health-table/health-table.js';
 import './elements/trainwatch-filters/host-picker.js';
 import './elements/time-range/time-range.js';
 import './elements/connection-status/connection-status.js';

@@ -4,6 +4,8 @@ export { parseList } from './internal/list.js';
 export type { DataState, DataStateDetail } from './internal/trainwatch-element.js';
 export { BigNumber } from './elements/big-number/big-number.component.js';
 export { SampleViewer } from './elements/sample-viewer/sample-viewer.component.js';
+export { HealthTable, type HealthCheck, type HealthSelectDetail } from './elements/health-table/health-table.component.js';
+export { DEFAULT_HEALTH_CHECKS, type ResolvedCheck } from './elements/health-table/health-table.checks.js';
 export { MetricChart } from './elements/metric-chart/metric-chart.component.js';
 export { MetricDetail, type DetailAxis, type ZoomChangeDetail } from './elements/metric-detail/metric-detail.component.js';
 export type { OpenDetailDetail } from './chart/open-detail.js';

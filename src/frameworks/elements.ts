@@ -24,6 +24,7 @@ import type { MoeTokens } from '../elements/moe-tokens/moe-tokens.js';
 import type { RunPicker } from '../elements/run-picker/run-picker.js';
 import type { SampleViewer } from '../elements/sample-viewer/sample-viewer.js';
 import type { TimeRange } from '../elements/time-range/time-range.js';
+import type { HealthTable } from '../elements/health-table/health-table.js';
 import type { HostPicker } from '../elements/trainwatch-filters/host-picker.js';
 import type { TrainwatchFilters } from '../elements/trainwatch-filters/trainwatch-filters.js';
 import type { TrainwatchSource } from '../elements/trainwatch-source/trainwatch-source.js';
@@ -33,6 +34,7 @@ export interface TrainwatchElementClasses {
   'trainwatch-source': typeof TrainwatchSource;
   'trainwatch-filters': typeof TrainwatchFilters;
   'host-picker': typeof HostPicker;
+  'health-table': typeof HealthTable;
   'loss-chart': typeof LossChart;
   'metric-chart': typeof MetricChart;
   'metric-detail': typeof MetricDetail;
@@ -58,6 +60,7 @@ export interface TrainwatchEventNames {
   'trainwatch-source': never;
   'trainwatch-filters': 'trainwatch-filters-change';
   'host-picker': 'trainwatch-state' | 'trainwatch-host-change';
+  'health-table': 'trainwatch-state' | 'trainwatch-health-select';
   'loss-chart': 'trainwatch-state' | 'trainwatch-open-detail';
   'metric-chart': 'trainwatch-state' | 'trainwatch-open-detail';
   'metric-detail': 'trainwatch-state' | 'trainwatch-zoom-change';
@@ -96,6 +99,7 @@ export const TRAINWATCH_TAGS = [
   'trainwatch-source',
   'trainwatch-filters',
   'host-picker',
+  'health-table',
   'loss-chart',
   'metric-chart',
   'metric-detail',

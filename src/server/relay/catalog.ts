@@ -16,6 +16,7 @@ import { heatmapQuery, heatmapRawQuery, heatmapStepsQuery } from '../../elements
 import { tokensQuery, tokensRawQuery, tokenStepsQuery } from '../../elements/moe-tokens/moe-tokens.queries.js';
 import { runsQuery } from '../../elements/run-picker/run-picker.queries.js';
 import { samplesQuery, sampleStepsQuery } from '../../elements/sample-viewer/sample-viewer.queries.js';
+import { healthQuery } from '../../elements/health-table/health-table.queries.js';
 import { hostsQuery } from '../../elements/trainwatch-filters/host-picker.queries.js';
 import type { RowQuery } from '../../sources/source.js';
 
@@ -39,6 +40,7 @@ const BUILT_IN: RowQuery[] = [
   sampleStepsQuery('', ''),
   samplesQuery('', '', 0, { prompt: '', completion: '', scores: '' }, 1),
   hostsQuery([], 0),
+  healthQuery({ runs: [], bounds: [], since: 0, checks: [], combine: 'min' }),
   statsQuery(detail),
   spikesQuery({ ...detail, threshold: 6 }),
   checkpointStepsQuery('', ''),
