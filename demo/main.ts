@@ -1,12 +1,14 @@
 /**
- * The demo dashboard: a run picker, a time range and a connection light over
- * five tabs of trainwatch elements, all sharing one store. The view lives in
- * the URL (#tab?runs=…&window=…), so a link reproduces it.
+ * The demo dashboard in three levels: a health rollup (what is broken now),
+ * per-area tabs (the trend and why), and one metric in depth (what exactly
+ * happened). Runs, host and time window are page-wide filters kept in the
+ * query string by <trainwatch-filters url-sync>; the level and its details
+ * are in the hash. A link reproduces the view.
  */
 import { html, nothing, render } from 'lit';
-import { colorFor, configure } from '../src/index.js';
+import { colorFor, configure, type TrainwatchFilters } from '../src/index.js';
 import '../src/define.js';
-import { TABS, type View } from './panels.js';
+import { detailHref, TABS, type View } from './panels.js';
 
 declare const __TRAINWATCH_DEMO__: { url: string; runs: string[] };
 
@@ -17,109 +19,215 @@ configure({ url });
 // Colours in run order, so run-0 is the first colour everywhere whatever draws first.
 for (const run of __TRAINWATCH_DEMO__.runs) colorFor(run);
 
-function readHash(): { tab: string; params: URLSearchParams } {
-  const [tab, query = ''] = location.hash.slice(1).split('?');
-  return { tab: TABS.some((t) => t.id === tab) ? tab : TABS[0].id, params: new URLSearchParams(query) };
+const HEALTH = { id: 'health', label: 'Health' };
+const LEVELS = [HEALTH, ...TABS];
+
+/** The metric view's details, from the hash: `#metric?run=…&metric=…&from=…&to=…&axis=…&back=…`. */
+interface MetricRoute {
+  run: string;
+  metric: string;
+  axis: 'step' | 'time';
+  from?: string;
+  to?: string;
+  /** The level the user came from, for the breadcrumb. */
+  back: string;
 }
 
-const initial = readHash();
+function readHash(): { route: string; metric?: MetricRoute } {
+  const [route, query = ''] = location.hash.slice(1).split('?');
+  const params = new URLSearchParams(query);
+  if (route === 'metric' && params.get('run') && params.get('metric')) {
+    const axis = params.get('axis') === 'time' ? 'time' : 'step';
+    // The rollup links with epoch ms (a day's bounds); the element's time axis counts in seconds.
+    const seconds = (ms: string | null) => (ms && Number.isFinite(Number(ms)) ? String(Number(ms) / 1000) : undefined);
+    const from = params.get('from') || seconds(params.get('from_ms'));
+    const to = params.get('to') || seconds(params.get('to_ms'));
+    const back = LEVELS.some((l) => l.id === params.get('back')) ? params.get('back')! : HEALTH.id;
+    return { route, metric: { run: params.get('run')!, metric: params.get('metric')!, axis, from, to, back } };
+  }
+  return { route: LEVELS.some((l) => l.id === route) ? route : HEALTH.id };
+}
+
 const state = {
-  tab: initial.tab,
-  runs: initial.params.get('runs')?.split(',').filter(Boolean),
-  window: initial.params.get('window') ?? '1h',
+  ...readHash(),
+  runs: [] as string[],
+  window: '1h',
+  host: '',
   xAxis: 'step',
   smoothing: 0.6,
   logScale: false,
   checkpoint: undefined as View['checkpoint'],
 };
 
-function writeHash() {
-  const params = new URLSearchParams();
-  if (state.runs) params.set('runs', state.runs.join(','));
-  params.set('window', state.window);
-  history.replaceState(null, '', `#${state.tab}?${params.toString().replace(/%2C/g, ',')}`);
-}
-
 function view(): View {
-  const runs = state.runs ?? [];
-  return { runs, focus: runs[0] ?? '', window: state.window, xAxis: state.xAxis, smoothing: state.smoothing, logScale: state.logScale, checkpoint: state.checkpoint };
+  const runs = state.runs;
+  return {
+    runs,
+    focus: runs[0] ?? '',
+    window: state.window,
+    host: state.host,
+    xAxis: state.xAxis,
+    smoothing: state.smoothing,
+    logScale: state.logScale,
+    checkpoint: state.checkpoint,
+    back: state.route,
+  };
 }
 
 function update(patch: Partial<typeof state>) {
   Object.assign(state, patch);
-  writeHash();
   draw();
 }
 
+function go(route: string) {
+  location.hash = route;
+}
+
 function onTabKey(event: KeyboardEvent) {
-  const at = TABS.findIndex((t) => t.id === state.tab);
+  const at = LEVELS.findIndex((l) => l.id === state.route);
   const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-  if (!delta) return;
-  update({ tab: TABS[(at + delta + TABS.length) % TABS.length].id });
-  document.getElementById(`tab-${state.tab}`)?.focus();
+  if (!delta || at < 0) return;
+  go(LEVELS[(at + delta + LEVELS.length) % LEVELS.length].id);
+  document.getElementById(`tab-${LEVELS[(at + delta + LEVELS.length) % LEVELS.length].id}`)?.focus();
+}
+
+function breadcrumb() {
+  const metric = state.route === 'metric' ? state.metric : undefined;
+  const area = metric ? LEVELS.find((l) => l.id === metric.back) : LEVELS.find((l) => l.id === state.route);
+  const crumbs: Array<{ label: string; href?: string }> = [{ label: 'Health', href: state.route === HEALTH.id ? undefined : '#health' }];
+  if (area && area.id !== HEALTH.id) crumbs.push({ label: area.label, href: metric ? `#${area.id}` : undefined });
+  if (metric) crumbs.push({ label: `${metric.run} · ${metric.metric}` });
+  return html`<nav class="crumbs" aria-label="Breadcrumb">
+    <ol>
+      ${crumbs.map(
+        (c, i) => html`<li>${c.href ? html`<a href=${c.href}>${c.label}</a>` : html`<span aria-current=${i === crumbs.length - 1 ? 'page' : nothing}>${c.label}</span>`}</li>`,
+      )}
+    </ol>
+  </nav>`;
+}
+
+function renderHealth() {
+  // Every run of the demo, not only the picked ones: the rollup is where a broken run shows up first.
+  const href = `#metric?run={run}&metric={metric}&from_ms={from}&to_ms={to}&axis=time&back=health`;
+  return html`
+    <health-table class="wide" heading="Health of every run · last 7 days" run=${__TRAINWATCH_DEMO__.runs.join(',')} days="7" href=${href}></health-table>
+    <p class="hint wide">
+      Each cell is the worst of the run's checks that day (throughput, GPU utilization, loss improving, a recent checkpoint, no NaN/Inf, still reporting).
+      A cell opens the metric that scored worst, on that day; the tabs above show each area for the picked runs.
+    </p>
+  `;
+}
+
+function renderMetric(route: MetricRoute) {
+  return html`
+    <metric-detail
+      class="wide"
+      run=${route.run}
+      metric=${route.metric}
+      x-axis=${route.axis}
+      from=${route.from ?? nothing}
+      to=${route.to ?? nothing}
+      @trainwatch-zoom-change=${(e: CustomEvent<{ from?: number; to?: number; axis: string }>) => {
+        // The zoom goes into the hash, so the link of what is on screen reproduces it.
+        const params = new URLSearchParams({ run: route.run, metric: route.metric, axis: route.axis, back: route.back });
+        if (e.detail.from !== undefined && e.detail.to !== undefined) {
+          params.set('from', String(e.detail.from));
+          params.set('to', String(e.detail.to));
+        }
+        history.replaceState(null, '', `#metric?${params}`);
+        state.metric = readHash().metric;
+      }}
+    ></metric-detail>
+    <loss-chart
+      class="wide"
+      heading=${`${route.metric} · every picked run`}
+      run=${[...new Set([route.run, ...state.runs])].join(',')}
+      metric=${route.metric}
+      x-axis=${route.axis}
+      smoothing="0"
+      detail-href=${detailHref('metric')}
+    ></loss-chart>
+  `;
 }
 
 function draw() {
   const v = view();
-  const tab = TABS.find((t) => t.id === state.tab)!;
+  const level = LEVELS.find((l) => l.id === state.route);
+  const tab = TABS.find((t) => t.id === state.route);
+  const body =
+    state.route === 'metric' && state.metric
+      ? renderMetric(state.metric)
+      : state.route === HEALTH.id
+        ? renderHealth()
+        : !v.runs.length
+          ? html`<p class="hint">Pick a run above to fill the dashboard.</p>`
+          : tab!.render(v);
   render(
     html`
-      <header class="top">
-        <h1>trainwatch</h1>
-        <time-range value=${state.window} @trainwatch-range-change=${(e: CustomEvent<{ window: string }>) => update({ window: e.detail.window })}></time-range>
-        <label class="toggle">
-          x axis
-          <select @change=${(e: Event) => update({ xAxis: (e.target as HTMLSelectElement).value })}>
-            ${['step', 'relative', 'time'].map((x) => html`<option value=${x} ?selected=${x === state.xAxis}>${x === 'relative' ? 'relative time' : x === 'time' ? 'wall time' : x}</option>`)}
-          </select>
-        </label>
-        <label class="toggle">
-          smoothing
-          <input type="range" min="0" max="0.99" step="0.01" .value=${String(state.smoothing)} @input=${(e: Event) => update({ smoothing: Number((e.target as HTMLInputElement).value) })} />
-        </label>
-        <label class="toggle"><input type="checkbox" ?checked=${state.logScale} @change=${(e: Event) => update({ logScale: (e.target as HTMLInputElement).checked })} /> log y</label>
-        <span class="source" title=${url}>${url.startsWith('relay+') ? `relay ${url.slice(6)}` : `ClickHouse ${url}`}</span>
-        <connection-status></connection-status>
-      </header>
-      <run-picker
-        class="runs"
-        selected=${state.runs ? state.runs.join(',') : nothing}
-        default-count="2"
-        @trainwatch-runs-change=${(e: CustomEvent<{ runs: string[] }>) => update({ runs: e.detail.runs })}
-      ></run-picker>
-      <nav class="tabs" role="tablist" aria-label="Dashboard" @keydown=${onTabKey}>
-        ${TABS.map(
-          (t) => html`<button
-            id=${`tab-${t.id}`}
-            role="tab"
-            aria-selected=${t.id === state.tab ? 'true' : 'false'}
-            aria-controls="panel"
-            tabindex=${t.id === state.tab ? 0 : -1}
-            @click=${() => update({ tab: t.id })}
-          >
-            ${t.label}
-          </button>`,
-        )}
-      </nav>
-      <main
-        id="panel"
-        class="grid"
-        role="tabpanel"
-        aria-labelledby=${`tab-${tab.id}`}
-        @trainwatch-checkpoint-select=${(e: CustomEvent<{ run: string; step: number }>) => update({ checkpoint: { run: e.detail.run, step: e.detail.step } })}
+      <trainwatch-filters
+        url-sync
+        url-prefix="tw-"
+        window="1h"
+        @trainwatch-filters-change=${(e: CustomEvent<{ run: string; host: string; window: string }>) =>
+          update({ runs: e.detail.run.split(',').filter(Boolean), window: e.detail.window || '1h', host: e.detail.host })}
       >
-        ${v.runs.length ? tab.render(v) : html`<p class="hint">Pick a run above to fill the dashboard.</p>`}
-      </main>
+        <header class="top">
+          <h1><a href="#health">trainwatch</a></h1>
+          <time-range></time-range>
+          <host-picker></host-picker>
+          <label class="toggle">
+            x axis
+            <select @change=${(e: Event) => update({ xAxis: (e.target as HTMLSelectElement).value })}>
+              ${['step', 'relative', 'time'].map((x) => html`<option value=${x} ?selected=${x === state.xAxis}>${x === 'relative' ? 'relative time' : x === 'time' ? 'wall time' : x}</option>`)}
+            </select>
+          </label>
+          <label class="toggle">
+            smoothing
+            <input type="range" min="0" max="0.99" step="0.01" .value=${String(state.smoothing)} @input=${(e: Event) => update({ smoothing: Number((e.target as HTMLInputElement).value) })} />
+          </label>
+          <label class="toggle"><input type="checkbox" ?checked=${state.logScale} @change=${(e: Event) => update({ logScale: (e.target as HTMLInputElement).checked })} /> log y</label>
+          <span class="source" title=${url}>${url.startsWith('relay+') ? `relay ${url.slice(6)}` : `ClickHouse ${url}`}</span>
+          <connection-status></connection-status>
+        </header>
+        <run-picker class="runs" default-count="2"></run-picker>
+        <nav class="tabs" role="tablist" aria-label="Dashboard" @keydown=${onTabKey}>
+          ${LEVELS.map(
+            (l) => html`<button
+              id=${`tab-${l.id}`}
+              role="tab"
+              aria-selected=${l.id === state.route ? 'true' : 'false'}
+              aria-controls="panel"
+              tabindex=${l.id === state.route ? 0 : -1}
+              @click=${() => go(l.id)}
+            >
+              ${l.label}
+            </button>`,
+          )}
+        </nav>
+        ${breadcrumb()}
+        <main
+          id="panel"
+          class="grid"
+          role=${level ? 'tabpanel' : nothing}
+          aria-labelledby=${level ? `tab-${level.id}` : nothing}
+          aria-label=${level ? nothing : 'Metric in detail'}
+          @trainwatch-checkpoint-select=${(e: CustomEvent<{ run: string; step: number }>) => update({ checkpoint: { run: e.detail.run, step: e.detail.step } })}
+        >
+          ${body}
+        </main>
+      </trainwatch-filters>
     `,
     document.getElementById('app')!,
   );
 }
 
 window.addEventListener('hashchange', () => {
-  const { tab, params } = readHash();
-  state.tab = tab;
-  state.runs = params.get('runs')?.split(',').filter(Boolean) ?? state.runs;
-  state.window = params.get('window') ?? state.window;
+  Object.assign(state, { metric: undefined }, readHash());
   draw();
+  window.scrollTo(0, 0);
 });
 draw();
+// The filters read the URL while rendering; the demo's own copy of them starts from there.
+const filters = document.querySelector<TrainwatchFilters>('trainwatch-filters')!;
+await filters.updateComplete;
+update({ runs: (filters.filters.run ?? '').split(',').filter(Boolean), window: filters.filters.window || '1h', host: filters.filters.host ?? '' });

@@ -16,7 +16,14 @@ export interface View {
   logScale: boolean;
   /** A checkpoint picked in the Checkpoints tab, marked on its loss chart. */
   checkpoint?: { run: string; step: number };
+  /** Host filter: empty for every host. */
+  host: string;
+  /** The level being shown, where a metric opened in detail comes back to. */
+  back: string;
 }
+
+/** Where a chart's ↗ opens one metric in depth (the charts fill in run, metric and the visible range). */
+export const detailHref = (back: string) => `#metric?run={run}&metric={metric}&from={from}&to={to}&axis={axis}&back=${back}`;
 
 export interface Tab {
   id: string;
@@ -32,13 +39,13 @@ export interface Tab {
 const GROUP = 'dashboard';
 
 const loss = (v: View, heading: string, run: string, metric: string, wide = false, mark = '') =>
-  html`<loss-chart group=${GROUP} class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
+  html`<loss-chart group=${GROUP} detail-href=${detailHref(v.back)} class=${wide ? 'wide' : ''} heading=${heading} run=${run} metric=${metric} x-axis=${v.xAxis} smoothing=${v.smoothing} ?log-scale=${v.logScale} mark-steps=${mark}></loss-chart>`;
 
 const series = (v: View, heading: string, metric: string, extra: { stat?: string; groupBy?: string; run?: string; wide?: boolean } = {}) =>
-  html`<metric-chart group=${GROUP} class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? nothing} group-by=${extra.groupBy ?? nothing}></metric-chart>`;
+  html`<metric-chart group=${GROUP} detail-href=${detailHref(v.back)} host=${v.host || nothing} class=${extra.wide ? 'wide' : ''} heading=${heading} run=${extra.run ?? v.runs.join(',')} metric=${metric} window=${v.window} stat=${extra.stat ?? nothing} group-by=${extra.groupBy ?? nothing}></metric-chart>`;
 
 const number = (v: View, label: string, metric: string, extra: { thresholds?: string; direction?: string; aggregate?: string; unit?: string } = {}) =>
-  html`<big-number label=${label} run=${v.focus} metric=${metric} thresholds=${extra.thresholds ?? nothing} direction=${extra.direction ?? nothing} aggregate=${extra.aggregate ?? nothing} unit=${extra.unit ?? nothing}></big-number>`;
+  html`<big-number label=${label} run=${v.focus} host=${v.host || nothing} metric=${metric} thresholds=${extra.thresholds ?? nothing} direction=${extra.direction ?? nothing} aggregate=${extra.aggregate ?? nothing} unit=${extra.unit ?? nothing}></big-number>`;
 
 export const TABS: Tab[] = [
   {
@@ -73,8 +80,8 @@ export const TABS: Tab[] = [
     id: 'system',
     label: 'System',
     render: (v) => html`
-      <gpu-util class="wide" heading=${`${v.focus} · GPU utilization and idle time`} run=${v.focus} window=${v.window}></gpu-util>
-      <gpu-util heading=${`${v.focus} · CPU utilization and idle time`} run=${v.focus} metric="sys.cpu_percent" window=${v.window}></gpu-util>
+      <gpu-util class="wide" heading=${`${v.focus} · GPU utilization and idle time`} run=${v.focus} window=${v.window} host=${v.host || nothing}></gpu-util>
+      <gpu-util heading=${`${v.focus} · CPU utilization and idle time`} run=${v.focus} metric="sys.cpu_percent" window=${v.window} host=${v.host || nothing}></gpu-util>
       ${series(v, `${v.focus} · data transfer speed per host`, 'sys.net.*_bytes_per_s', { run: v.focus })}
       ${series(v, `${v.focus} · memory per host`, 'sys.mem_percent', { run: v.focus })}
     `,
