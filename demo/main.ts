@@ -6,7 +6,7 @@
  * are in the hash. A link reproduces the view.
  */
 import { html, nothing, render } from 'lit';
-import { colorFor, configure, type TrainwatchFilters } from '../src/index.js';
+import { colorFor, configure, DEFAULT_HEALTH_CHECKS, type HealthCheck, type HealthSelectDetail, type TrainwatchFilters } from '../src/index.js';
 import '../src/define.js';
 import { detailHref, TABS, type View } from './panels.js';
 
@@ -106,14 +106,33 @@ function breadcrumb() {
   </nav>`;
 }
 
+/**
+ * The rollup's checks: the defaults, but a checkpoint a day is enough, and no throughput
+ * target: the demo's week-long runs log one step a minute, so their tokens/s is honestly low.
+ */
+const DEMO_CHECKS: HealthCheck[] = DEFAULT_HEALTH_CHECKS.filter((c) => c.id !== 'throughput').map((c) => (c.id === 'checkpoint' ? { ...c, hours: 24 } : c));
+
 function renderHealth() {
   // Every run of the demo, not only the picked ones: the rollup is where a broken run shows up first.
   const href = `#metric?run={run}&metric={metric}&from_ms={from}&to_ms={to}&axis=time&back=health`;
   return html`
-    <health-table class="wide" heading="Health of every run · last 7 days" run=${__TRAINWATCH_DEMO__.runs.join(',')} days="7" href=${href}></health-table>
+    <health-table class="wide" heading="Health of every run · last 7 days" run=${__TRAINWATCH_DEMO__.runs.join(',')}
+      days="7"
+      .checks=${DEMO_CHECKS}
+      href=${href}
+      @trainwatch-health-select=${(e: CustomEvent<HealthSelectDetail>) => {
+        // A run's name (no day) opens its Training tab with that run picked, rather than one metric.
+        if (e.detail.day) return;
+        e.preventDefault();
+        // A new query string is a new page load: the filters read it as any shared link.
+        const query = new URLSearchParams(location.search);
+        query.set('tw-run', e.detail.run);
+        location.assign(`${location.pathname}?${query.toString().replace(/%2C/g, ',')}#training`);
+      }}
+    ></health-table>
     <p class="hint wide">
-      Each cell is the worst of the run's checks that day (throughput, GPU utilization, loss improving, a recent checkpoint, no NaN/Inf, still reporting).
-      A cell opens the metric that scored worst, on that day; the tabs above show each area for the picked runs.
+      Each cell is the worst of the run's checks that day: GPU utilization, loss still improving, a checkpoint within a day, no NaN/Inf, still reporting.
+      A cell opens the metric that scored worst, on that day; a run's name opens its Training tab.
     </p>
   `;
 }
