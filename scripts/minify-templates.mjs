@@ -101,6 +101,16 @@ class Scanner {
         start = i;
       } else i++;
     }
+    if (!tag) {
+      // An untagged template that is SQL (starts with SELECT / WITH / INSERT) loses its line breaks too.
+      const texts = parts.map(([a, b]) => code.slice(a, b));
+      if (/^\s*(SELECT|WITH|INSERT)\b/.test(texts[0]) && !texts.some((t) => t.includes('--') || t.includes('/*') || t.includes('#'))) {
+        parts.forEach(([a, b], k) => {
+          const squeezed = squeezeSql(texts[k]);
+          if (squeezed !== texts[k]) this.edits.push([a, b, squeezed]);
+        });
+      }
+    }
     if (tag) {
       const texts = parts.map(([a, b]) => code.slice(a, b));
       const verbatim = tag !== 'css' && texts.some((t) => /<(pre|textarea)\b/i.test(t));
@@ -153,6 +163,31 @@ export function squeezeCss(text, afterExpression = false, beforeExpression = fal
   return out;
 }
 
+/** SQL text between expressions: a whitespace run with a line break is one space, except inside '…' strings. */
+export function squeezeSql(text) {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== "'") j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (/\s/.test(c)) {
+      let j = i;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      const run = text.slice(i, j);
+      out += run.includes('\n') ? ' ' : run;
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
 /** HTML text between expressions: a whitespace run with a line break renders as one space. */
 export function squeezeHtml(text) {
   return text.replace(/[ \t\r]*\n\s*/g, ' ');
@@ -177,7 +212,7 @@ export function minifyTemplatesPlugin() {
     name: 'trainwatch-minify-templates',
     enforce: 'pre',
     transform(code, id) {
-      if (!/\/src\/.*\.ts$/.test(id) || !/\b(css|html|svg)`/.test(code)) return null;
+      if (!/\/src\/.*\.ts$/.test(id) || !/\b(css|html|svg)`|`\s*(SELECT|WITH|INSERT)\b/.test(code)) return null;
       try {
         return { code: minifyTemplates(code), map: null };
       } catch (error) {

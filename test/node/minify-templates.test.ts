@@ -54,17 +54,23 @@ describe('template squeezing for the bundle', () => {
     assert.equal(squeeze(code), 'html`<ul> ${items.map((i) => html`<li> ${i} </li>`)} </ul>`');
   });
 
+  it("squeezes SQL templates' line breaks but not their quoted strings, and leaves SQL with comments alone", () => {
+    assert.equal(squeeze("const q = `SELECT a,\n    b\n  FROM t WHERE x = 'a\n  b' AND ${y}\n  LIMIT 1`;"), "const q = `SELECT a, b FROM t WHERE x = 'a\n  b' AND ${y} LIMIT 1`;");
+    const commented = 'const q = `SELECT 1 -- one\n  , 2`;';
+    assert.equal(squeeze(commented), commented);
+  });
+
   it('is not fooled by comments, strings, regular expressions and untagged templates', () => {
     const code = [
       "// a comment naming html`x` with a backtick",
       "const re = /[\"'`]/g;",
       "const q = 'css`';",
-      'const sql = `SELECT\n    1`;',
+      'const text = `two\n    lines`;',
       'const half = (a + b) / 2 / c;',
       'const t = html`<b>\n  ${s.replace(/[&<>"\']/g, "")}\n</b>`;',
     ].join('\n');
     const out = squeeze(code);
-    // Everything before the tagged template is untouched, the SQL's line break included.
+    // Everything before the tagged template is untouched, the untagged template's line break included.
     assert.equal(out.slice(0, code.indexOf('const t')), code.slice(0, code.indexOf('const t')));
     assert.ok(out.endsWith('const t = html`<b> ${s.replace(/[&<>"\']/g, "")} </b>`;'), out);
   });
