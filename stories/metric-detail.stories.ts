@@ -43,6 +43,13 @@ void source.fetch({ tails: [], views, tailLimit: 1 }, new AbortController().sign
 
 const CHECKPOINT_EVERY = 250;
 
+/** The run whose stored rows went bad: a NaN and a later +Inf (the fixture's generated line stays finite; the statistics are of these rows). */
+const DIVERGED = FIXTURE_RUNS[2];
+const BAD_ROWS = new Map([
+  [1432, NaN],
+  [1610, Infinity],
+]);
+
 /** The points of the query's range, as the SQL's WHERE picks them (steps only: stories do not zoom the time axis). */
 function pointsOf(params: Record<string, QueryParam>): Array<{ step: number; time: number; value: number }> {
   const curve = curves.get(`${params.run}\u0000${params.metric}`);
@@ -52,7 +59,8 @@ function pointsOf(params: Record<string, QueryParam>): Array<{ step: number; tim
   const out = [];
   for (let i = 0; i < curve.steps.length; i++) {
     const step = curve.steps[i];
-    if (step >= from && (to < 0 || step <= to)) out.push({ step, time: curve.times[i], value: curve.values[i] });
+    const value = params.run === DIVERGED && params.metric === 'loss' ? (BAD_ROWS.get(step) ?? curve.values[i]) : curve.values[i];
+    if (step >= from && (to < 0 || step <= to)) out.push({ step, time: curve.times[i], value });
   }
   return out;
 }
@@ -68,14 +76,18 @@ function quantile(sorted: number[], p: number): number {
 
 registerFixtureRows('metric-detail-stats', (params) => {
   const points = pointsOf(params);
-  const sorted = points.map((p) => p.value).sort((a, b) => a - b);
+  const sorted = points
+    .map((p) => p.value)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const last = points[points.length - 1];
+  const bad = points.find((p) => !Number.isFinite(p.value));
   return [
     {
       n: String(points.length),
-      nan_n: '0',
-      inf_n: '0',
-      finite_n: String(points.length),
+      nan_n: String(points.filter((p) => Number.isNaN(p.value)).length),
+      inf_n: String(points.filter((p) => Math.abs(p.value) === Infinity).length),
+      finite_n: String(sorted.length),
       steps_n: String(points.length),
       lo: sorted[0] ?? 0,
       hi: sorted[sorted.length - 1] ?? 0,
@@ -87,13 +99,17 @@ registerFixtureRows('metric-detail-stats', (params) => {
       last_step: String(last?.step ?? 0),
       first_ms: String(points[0]?.time ?? 0),
       last_ms: String(last?.time ?? 0),
+      // NULL when the range has no NaN/±Inf, as minIfOrNull answers.
+      bad_step: bad ? String(bad.step) : null,
+      bad_ms: bad ? String(bad.time) : null,
+      bad_text: bad ? String(bad.value).replace('Infinity', 'inf').toLowerCase() : '0',
     },
   ];
 });
 
 /** The Hampel filter of the spikes SQL, on the fixture's points. */
 registerFixtureRows('metric-detail-spikes', (params) => {
-  const points = pointsOf(params);
+  const points = pointsOf(params).filter((p) => Number.isFinite(p.value));
   const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
   const rows: QueryRow[] = [];
   points.forEach((p, i) => {
@@ -197,6 +213,12 @@ export const SensitiveSpikes: Story = {
 /** Smoothed like TensorBoard, the raw line faint behind. */
 export const Smoothed: Story = {
   args: { smoothing: 0.8, metric: 'loss_t+1' },
+};
+
+/** A run whose loss went NaN at step 1,432 (and +Inf later): "First NaN/Inf" under the statistics zooms there; a dashed line marks it. */
+export const FirstNaN: Story = {
+  name: 'First NaN/Inf',
+  args: { run: DIVERGED },
 };
 
 /** Wall-clock x axis: the flat stretch is a preemption; checkpoint lines sit at their save times. */

@@ -16,9 +16,9 @@ import { RowsController } from '../../store/rows-controller.js';
 import { SeriesController } from '../../store/series-controller.js';
 import type { DetailView, SeriesBuffer } from '../../store/series.js';
 import { fetchRawPoints, rawCsv, rawRequests, shownCsv } from '../loss-chart/loss-chart.export.js';
-import { readCheckpoints, readSpikes, readStats, type Checkpoint, type RangeStats, type Spike } from './metric-detail.model.js';
-import { checkpointStepsQuery, spikesQuery, statsQuery, SPIKE_POINT_LIMIT, type DetailRange } from './metric-detail.queries.js';
-import { renderSpikes, renderStats, type ShownStats } from './metric-detail.parts.js';
+import { readCheckpoints, readSpikes, readStats, type Checkpoint, type NonFinitePoint, type RangeStats, type Spike } from './metric-detail.model.js';
+import { checkpointStepsQuery, spikesQuery, statsQuery, SPIKE_HALF_WINDOW, SPIKE_POINT_LIMIT, type DetailRange } from './metric-detail.queries.js';
+import { nonFiniteKind, renderFirstNonFinite, renderSpikes, renderStats, type ShownStats } from './metric-detail.parts.js';
 import { optionalNumber, RangeController, type DetailAxis } from './metric-detail.range.js';
 import { metricDetailStyles } from './metric-detail.styles.js';
 
@@ -63,6 +63,14 @@ const X_AXES: DetailAxis[] = ['step', 'time'];
  * numpy's default) and the last value (highest step, newest row). They are
  * asked again a moment after the zoom settles, and at every poll.
  *
+ * **Where things went wrong**: the same query finds the first step of the
+ * range with a NaN or ±Inf row and the time of its earliest such row
+ * (`firstNonFinite`). Under the statistics, a button "First NaN/Inf: step N ·
+ * time" zooms to the 25 steps on each side of it (on the time axis, the time
+ * 25 steps take at the range's average pace, at least a second each side); a
+ * dashed line labelled "first NaN" (or "first +Inf", "first -Inf") marks it on
+ * the plot through its NaN/Inf triangle. A range without any says so instead.
+ *
  * **Spikes** (circled, and listed as buttons that zoom to them): per step the
  * mean of the finite values; a point is a spike when it is further from the
  * median of the 51 points around it (25 each side, fewer at the range's
@@ -80,7 +88,7 @@ const X_AXES: DetailAxis[] = ['step', 'time'];
  * drawn, a CSV of every raw point of the visible range (up to 1,000,000).
  *
  * @fires trainwatch-state - The data state changed; `detail` is `{ state, message }`.
- * @fires trainwatch-zoom-change - The visible range changed (drag, keys, a spike button, reset, `setZoom()`, the group;
+ * @fires trainwatch-zoom-change - The visible range changed (drag, keys, a spike or first-NaN/Inf button, reset, `setZoom()`, the group;
  *   not `from`/`to` themselves): `detail` is `{ from, to, axis }`, `from`/`to` undefined when zoomed out. A page can
  *   put them in its URL and hand them back as attributes.
  *
@@ -92,6 +100,7 @@ const X_AXES: DetailAxis[] = ['step', 'time'];
  * @csspart export-menu - The export menu's list of downloads.
  * @csspart plot - The chart area (focusable: the keys above zoom and pan it).
  * @csspart stats - The statistics of the visible range.
+ * @csspart first-non-finite - The line with the "First NaN/Inf" button (or saying there is none).
  * @csspart spikes - The list of spikes (buttons).
  *
  * @cssprop --trainwatch-background - Card background.
@@ -100,7 +109,7 @@ const X_AXES: DetailAxis[] = ['step', 'time'];
  * @cssprop --trainwatch-grid-color - Grid lines.
  * @cssprop --trainwatch-border-color - Card border.
  * @cssprop --trainwatch-error-color - Error text.
- * @cssprop --trainwatch-bad-color - Spike circles.
+ * @cssprop --trainwatch-bad-color - Spike circles, and the borders of the spike and first-NaN/Inf buttons.
  * @cssprop --trainwatch-focus-color - Keyboard focus ring.
  * @cssprop --trainwatch-font-family - Font.
  * @cssprop --trainwatch-radius - Card corner radius.
@@ -169,6 +178,7 @@ export class MetricDetail extends TrainwatchElement {
   private readonly clock = new ClockController(this);
   private drawnVersions = '';
   private drawnAnnotations: LineAnnotation[] = [];
+  private drawnNonFinite: LineAnnotation | undefined;
   /** The last statistics that arrived and the range they are of (kept while the next range of the same series loads). */
   private shown: ShownStats | undefined;
   private shownOf = '';
@@ -225,6 +235,21 @@ export class MetricDetail extends TrainwatchElement {
   /** The spikes found in the range the statistics are of, in step order (the most severe 100). */
   get spikes(): readonly Spike[] {
     return this.shown?.spikes ?? [];
+  }
+
+  /**
+   * The first NaN/±Inf of the range the statistics are of: its step and the
+   * time of its earliest NaN/±Inf row (epoch ms); undefined when the range has
+   * none (or before the statistics arrived).
+   */
+  get firstNonFinite(): { step: number; time: number } | undefined {
+    const point = this.shown?.stats.firstNonFinite;
+    return point && { step: point.step, time: point.atMs };
+  }
+
+  /** The line marking the first NaN/±Inf in the last drawing, in the x axis' units. */
+  get nonFiniteMark(): LineAnnotation | undefined {
+    return this.drawnNonFinite;
   }
 
   /** The run's checkpoints (steps at which it logged `checkpoint-metric`). */
@@ -364,6 +389,13 @@ export class MetricDetail extends TrainwatchElement {
     return this.checkpoints.map((c) => ({ x: this.xAxis === 'step' ? c.step : c.atMs / 1000, label: `ckpt ${formatX(c.step, 'step')}` }));
   }
 
+  /** The line at the first NaN/±Inf of the range: a NaN has no y to circle. */
+  private nonFiniteAnnotation(): LineAnnotation | undefined {
+    const point = this.shown?.stats.firstNonFinite;
+    if (!point) return undefined;
+    return { x: this.xAxis === 'step' ? point.step : point.atMs / 1000, label: `first ${nonFiniteKind(point.value)}` };
+  }
+
   private draw() {
     const plot = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (!this.chart || !plot) return;
@@ -373,18 +405,21 @@ export class MetricDetail extends TrainwatchElement {
     const zoom = this.zoomRange;
     const details = series.map((s) => this.detailFor(s)?.version ?? -1);
     const annotations = this.annotations();
+    const nonFinite = this.nonFiniteAnnotation();
     const highlights = this.spikes.map((s) => ({ x: this.xAxis === 'step' ? s.step : s.atMs / 1000, y: s.value }));
     const sync = cursorSync(this.group?.trim(), this.xAxis);
-    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale, annotations, highlights, sync?.key]);
+    const versions = JSON.stringify([series.map((s) => [s.key, s.version, s.length]), details, zoom, width, height, this.xAxis, this.smoothing, this.logScale, annotations, nonFinite, highlights, sync?.key]);
     if (versions === this.drawnVersions) return;
     this.drawnVersions = versions;
     const lines = this.lineSpecs();
     if (!lines.length) {
       this.chart.destroy();
       this.drawnAnnotations = [];
+      this.drawnNonFinite = undefined;
       return;
     }
     this.drawnAnnotations = annotations;
+    this.drawnNonFinite = nonFinite;
     this.chart.update(lines, {
       xAxis: this.xAxis,
       smoothing: this.smoothing,
@@ -393,7 +428,7 @@ export class MetricDetail extends TrainwatchElement {
       width,
       height,
       zoom,
-      annotations,
+      annotations: nonFinite ? [...annotations, nonFinite] : annotations,
       highlights,
       highlightColor: getComputedStyle(this).getPropertyValue('--_bad').trim() || undefined,
       sync,
@@ -426,6 +461,22 @@ export class MetricDetail extends TrainwatchElement {
     this.range.set(range[1] > range[0] ? range : [range[0] - 1, range[1] + 1]);
   }
 
+  /**
+   * The first NaN/Inf's button: 25 steps on each side of it (as a spike's
+   * window), or on the time axis the time 25 steps take at the range's
+   * average pace (at least a second each side).
+   */
+  private zoomToNonFinite(point: NonFinitePoint) {
+    if (this.xAxis === 'step') {
+      this.range.set([Math.max(0, point.step - SPIKE_HALF_WINDOW), point.step + SPIKE_HALF_WINDOW]);
+      return;
+    }
+    const stats = this.shown?.stats;
+    const msPerStep = stats && stats.lastStep > stats.firstStep ? (stats.lastMs - stats.firstMs) / (stats.lastStep - stats.firstStep) : 0;
+    const half = Math.max(1000, SPIKE_HALF_WINDOW * msPerStep) / 1000;
+    this.range.set([point.atMs / 1000 - half, point.atMs / 1000 + half]);
+  }
+
   protected override render() {
     const { state, message } = this.computeState();
     const ready = state === 'ready';
@@ -456,6 +507,7 @@ export class MetricDetail extends TrainwatchElement {
         ${this.exportError ? html`<p class="banner" role="alert">${this.exportError}</p>` : nothing}
         ${renderChartPlot({ label: `${title}: ${latest || message}`, state, message, onKey: (e) => this.onPlotKey(e) })}
         ${ready ? renderStats(this.shown, settling, this.host?.trim() ?? '') : nothing}
+        ${ready ? renderFirstNonFinite(this.shown, settling, (point) => this.zoomToNonFinite(point)) : nothing}
         ${ready
           ? renderSpikes({
               spikes,

@@ -26,6 +26,17 @@ export interface RangeStats {
   lastStep: number;
   firstMs: number;
   lastMs: number;
+  /** The first step of the range with a NaN/±Inf row; undefined when the range has none. */
+  firstNonFinite: NonFinitePoint | undefined;
+}
+
+/** Where a metric first went NaN or ±Inf. */
+export interface NonFinitePoint {
+  step: number;
+  /** Wall time of the step's earliest NaN/±Inf row, epoch ms. */
+  atMs: number;
+  /** NaN, Infinity or -Infinity. */
+  value: number;
 }
 
 export interface Spike {
@@ -82,7 +93,17 @@ export function readStats(rows: readonly QueryRow[]): RangeStats | undefined {
     lastStep: some(row.last_step),
     firstMs: some(row.first_ms),
     lastMs: some(row.last_ms),
+    firstNonFinite: readNonFinite(row),
   };
+}
+
+/** `bad_step` is NULL when the range has no NaN/±Inf: only then is there none (step 0 is a real step). */
+function readNonFinite(row: QueryRow): NonFinitePoint | undefined {
+  if (row.bad_step === null || row.bad_step === undefined) return undefined;
+  const step = toNumber(row.bad_step);
+  const atMs = toNumber(row.bad_ms);
+  if (!Number.isFinite(step) || !Number.isFinite(atMs)) return undefined;
+  return { step, atMs, value: toNumber(row.bad_text) };
 }
 
 /** The spikes found, in step order, and how many there are in all (the answer lists the most severe). */

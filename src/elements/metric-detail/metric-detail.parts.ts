@@ -1,11 +1,11 @@
 /**
- * The parts of `<metric-detail>` under its plot: the statistics strip and the
- * spike list, and the range they are of in words.
+ * The parts of `<metric-detail>` under its plot: the statistics strip, the
+ * first NaN/Inf and the spike list, and the range they are of in words.
  */
 import { html, nothing } from 'lit';
 import { formatTime, formatValue } from '../../chart/format.js';
 import type { ZoomRange } from '../../chart/group-sync.js';
-import type { Checkpoint, RangeStats, Spike } from './metric-detail.model.js';
+import type { Checkpoint, NonFinitePoint, RangeStats, Spike } from './metric-detail.model.js';
 import { SPIKE_HALF_WINDOW, SPIKE_POINT_LIMIT } from './metric-detail.queries.js';
 
 /** Statistics as they arrived, with the range and axis they were asked for. */
@@ -59,6 +59,26 @@ export function renderStats(shown: ShownStats | undefined, settling: boolean, ho
       ${cell('NaN/Inf', `${(stats.nan + stats.inf).toLocaleString('en-US')}`, `${stats.nan} NaN, ${stats.inf} ±Inf`)}
     </dl>
   </section>`;
+}
+
+/** `NaN`, `+Inf` or `-Inf`. */
+export function nonFiniteKind(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  return value > 0 ? '+Inf' : '-Inf';
+}
+
+/**
+ * "First NaN/Inf: step 1,234 · 2026-01-01 00:20:34 UTC" as a button that zooms
+ * there, or a line saying the range has none.
+ */
+export function renderFirstNonFinite(shown: ShownStats | undefined, settling: boolean, zoom: (point: NonFinitePoint) => void) {
+  if (!shown) return nothing;
+  const point = shown.stats.firstNonFinite;
+  if (!point) return html`<p class="first-bad none" part="first-non-finite">First NaN/Inf: none in the visible range.</p>`;
+  const text = `First NaN/Inf: step ${steps(point.step)} · ${utc(point.atMs)}`;
+  return html`<p class="first-bad ${settling ? 'settling' : ''}" part="first-non-finite">
+    <button type="button" @click=${() => zoom(point)} aria-label=${`Zoom to the ${text.charAt(0).toLowerCase()}${text.slice(1)} (${nonFiniteKind(point.value)})`}>${text}</button>
+  </p>`;
 }
 
 export interface SpikeListInput {

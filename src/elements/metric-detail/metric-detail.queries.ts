@@ -54,6 +54,12 @@ export function rangeParams({ run, metric, host, axis, range }: DetailRange): Re
  * between the two nearest values, as Excel's PERCENTILE.INC and numpy's
  * default), the last row's value (highest step, then newest time; as text
  * too, so NaN/Inf are told apart) and the range's first and last step and time.
+ *
+ * And where things went wrong: the first step of the range with a NaN or
+ * ±Inf row (`bad_step`), the time of that step's earliest such row
+ * (`bad_ms`) and its value as text (`bad_text`: `nan`, `inf`, `-inf`).
+ * `bad_step` and `bad_ms` are NULL when the range holds none (the `OrNull`
+ * combinator: step 0 is a step like any other, so 0 cannot mean "none").
  */
 export function statsQuery(input: DetailRange): RowQuery {
   return {
@@ -74,7 +80,10 @@ export function statsQuery(input: DetailRange): RowQuery {
   min(step) AS first_step,
   max(step) AS last_step,
   toUnixTimestamp64Milli(min(event_time)) AS first_ms,
-  toUnixTimestamp64Milli(max(event_time)) AS last_ms
+  toUnixTimestamp64Milli(max(event_time)) AS last_ms,
+  minIfOrNull(step, NOT isFinite(value)) AS bad_step,
+  toUnixTimestamp64Milli(argMinIfOrNull(event_time, (step, event_time), NOT isFinite(value))) AS bad_ms,
+  toString(argMinIf(value, (step, event_time), NOT isFinite(value))) AS bad_text
 FROM {{table}}
 WHERE ${RANGE}`,
   };

@@ -9,7 +9,8 @@ export const metricDetailStyles = css`
     height: var(--trainwatch-plot-height, 420px);
   }
   .reset,
-  .spikes button {
+  .spikes button,
+  .first-bad button {
     font: inherit;
     font-size: 12px;
     color: inherit;
@@ -21,7 +22,8 @@ export const metricDetailStyles = css`
     cursor: pointer;
   }
   .reset:focus-visible,
-  .spikes button:focus-visible {
+  .spikes button:focus-visible,
+  .first-bad button:focus-visible {
     outline: 2px solid var(--_focus, var(--_muted));
     outline-offset: 2px;
   }
@@ -53,8 +55,20 @@ export const metricDetailStyles = css`
     font-variant-numeric: tabular-nums;
   }
   .settling dd,
-  .spikes.settling ul {
+  .spikes.settling ul,
+  .first-bad.settling button {
     opacity: 0.7;
+  }
+  .first-bad {
+    margin: 8px 0 0;
+    font-size: 12px;
+  }
+  .first-bad.none {
+    color: var(--_muted);
+  }
+  .first-bad button {
+    font-variant-numeric: tabular-nums;
+    border-color: var(--_bad);
   }
   .spikes {
     display: flex;

@@ -5,6 +5,7 @@ import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
 import type { MetricDetail, ZoomChangeDetail } from './metric-detail.component.js';
+import { statsQuery } from './metric-detail.queries.js';
 import './metric-detail.js';
 import '../loss-chart/loss-chart.js';
 
@@ -364,6 +365,114 @@ describe('<metric-detail>', () => {
     expect(shadow(el).querySelector('img')).to.equal(null);
     expect(shadow(el).querySelector('.title')!.textContent).to.equal(`loss · ${run}`);
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
+  });
+
+  it('names the first NaN/Inf step, marks it, and its button zooms around it', async () => {
+    const run = uniqueRun('nan');
+    const k = 1237;
+    const rand = noise(5);
+    const points: Point[] = Array.from({ length: 2000 }, (_, i) => ({ step: i, value: 3 + 0.1 * rand() }));
+    // Two ranks write NaN at step k; the later one is inserted first. A later +Inf, a later NaN.
+    points[k] = { step: k, value: NaN, time: BASE_TIME + k * 1000 + 400 };
+    points.push({ step: k, value: NaN, time: BASE_TIME + k * 1000 });
+    points[1500].value = Infinity;
+    points[1800].value = NaN;
+    await insertPoints(run, 'loss', points);
+    const el = await detailFor(run);
+    await ready(el);
+    await statsOf(el, undefined, points.length);
+    const at = BASE_TIME + k * 1000;
+    expect(el.firstNonFinite).to.deep.equal({ step: k, time: at });
+    const label = `First NaN/Inf: step 1,237 · ${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+    expect(label).to.equal('First NaN/Inf: step 1,237 · 2026-01-01 00:20:37 UTC');
+    const button = await waitFor(() => shadow(el).querySelector<HTMLButtonElement>('[part="first-non-finite"] button'), 'the first NaN/Inf button');
+    expect(button.textContent!.trim()).to.equal(label);
+    expect(button.getAttribute('aria-label')).to.equal(`Zoom to the first NaN/Inf: step 1,237 · 2026-01-01 00:20:37 UTC (NaN)`);
+    await waitFor(() => el.nonFiniteMark, 'the first NaN mark');
+    expect(el.nonFiniteMark).to.deep.equal({ x: k, label: 'first NaN' });
+    // The checkpoint lines stay checkpoint lines.
+    expect(el.checkpointMarks).to.deep.equal([]);
+
+    const event = oneEvent(el, 'trainwatch-zoom-change');
+    button.click();
+    expect(((await event) as CustomEvent<ZoomChangeDetail>).detail).to.deep.equal({ from: k - 25, to: k + 25, axis: 'step' });
+    expect(el.zoomRange).to.deep.equal([k - 25, k + 25]);
+    const zoomed = points.filter((p) => p.step >= k - 25 && p.step <= k + 25);
+    await statsOf(el, [k - 25, k + 25], zoomed.length);
+    expect(el.rangeStats!.nan).to.equal(2);
+    expect(el.firstNonFinite).to.deep.equal({ step: k, time: at });
+    // The chart draws the zoomed window, with the NaN step in it.
+    await waitFor(() => el.chartData && Array.from(el.chartData[0]).includes(k), 'the NaN step drawn');
+
+    // A range after it: the +Inf at 1,500 is its first.
+    el.setZoom([1400, 1700]);
+    await statsOf(el, [1400, 1700], 301);
+    expect(el.firstNonFinite).to.deep.equal({ step: 1500, time: BASE_TIME + 1_500_000 });
+    await waitFor(() => el.nonFiniteMark?.x === 1500, 'the mark to move');
+    expect(el.nonFiniteMark!.label).to.equal('first +Inf');
+    expect(shadow(el).querySelector('[part="first-non-finite"] button')!.textContent!.trim()).to.equal('First NaN/Inf: step 1,500 · 2026-01-01 00:25:00 UTC');
+  });
+
+  it('says there is no NaN/Inf, with no button, for a finite series', async () => {
+    const run = uniqueRun('finite');
+    const points = Array.from({ length: 300 }, (_, i) => ({ step: i, value: 1 + i / 300 }));
+    await insertPoints(run, 'loss', points);
+    const el = await detailFor(run);
+    await ready(el);
+    await statsOf(el, undefined, points.length);
+    expect(el.firstNonFinite).to.equal(undefined);
+    expect(el.rangeStats!.firstNonFinite).to.equal(undefined);
+    expect(shadow(el).querySelector('[part="first-non-finite"] button')).to.equal(null);
+    expect(shadow(el).querySelector('[part="first-non-finite"]')!.textContent!.trim()).to.equal('First NaN/Inf: none in the visible range.');
+    expect(el.nonFiniteMark).to.equal(undefined);
+  });
+
+  it('reports a NaN at step 0 as step 0', async () => {
+    const run = uniqueRun('nan0');
+    const points = Array.from({ length: 300 }, (_, i) => ({ step: i, value: i === 0 ? NaN : 1 + i / 300 }));
+    await insertPoints(run, 'loss', points);
+    const el = await detailFor(run);
+    await ready(el);
+    await statsOf(el, undefined, points.length);
+    expect(el.firstNonFinite).to.deep.equal({ step: 0, time: BASE_TIME });
+    const button = shadow(el).querySelector<HTMLButtonElement>('[part="first-non-finite"] button')!;
+    expect(button.textContent!.trim()).to.equal('First NaN/Inf: step 0 · 2026-01-01 00:00:00 UTC');
+    const event = oneEvent(el, 'trainwatch-zoom-change');
+    button.click();
+    expect(((await event) as CustomEvent<ZoomChangeDetail>).detail).to.deep.equal({ from: 0, to: 25, axis: 'step' });
+  });
+
+  it('zooms to the first NaN/Inf on the time axis, from the keyboard', async () => {
+    const run = uniqueRun('nantime');
+    const k = 640;
+    // Two seconds per step: the window is the time of 25 steps on each side.
+    const points: Point[] = Array.from({ length: 1000 }, (_, i) => ({ step: i, value: i === k ? -Infinity : 2 - i / 1000, time: BASE_TIME + i * 2000 }));
+    await insertPoints(run, 'loss', points);
+    const el = await detailFor(run, { xAxis: 'time' });
+    await ready(el);
+    await statsOf(el, undefined, points.length);
+    const at = BASE_TIME + k * 2000;
+    expect(el.firstNonFinite).to.deep.equal({ step: k, time: at });
+    const button = shadow(el).querySelector<HTMLButtonElement>('[part="first-non-finite"] button')!;
+    expect(button.textContent!.trim()).to.equal(`First NaN/Inf: step 640 · ${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+    await waitFor(() => el.nonFiniteMark, 'the mark');
+    expect(el.nonFiniteMark).to.deep.equal({ x: at / 1000, label: 'first -Inf' });
+    const event = oneEvent(el, 'trainwatch-zoom-change');
+    button.focus();
+    expect(shadow(el).activeElement).to.equal(button);
+    await sendKeys({ press: 'Enter' });
+    expect(((await event) as CustomEvent<ZoomChangeDetail>).detail).to.deep.equal({ from: at / 1000 - 50, to: at / 1000 + 50, axis: 'time' });
+    const zoomed = points.filter((p) => p.time! >= at - 50_000 && p.time! <= at + 50_000);
+    expect(zoomed.map((p) => p.step)).to.include(k);
+    await statsOf(el, [at / 1000 - 50, at / 1000 + 50], zoomed.length);
+    expect(el.firstNonFinite).to.deep.equal({ step: k, time: at });
+  });
+
+  it('sends statistics SQL that does not depend on the values asked for', () => {
+    const a = statsQuery({ run: 'a', metric: 'loss', host: '', axis: 'step' });
+    const b = statsQuery({ run: "b'); DROP", metric: 'grad_norm', host: 'h', axis: 'time', range: [10, 20] });
+    expect(a.sql).to.equal(b.sql);
+    expect(b.params.run).to.equal("b'); DROP");
   });
 
   it('is accessible when ready and releases everything when removed', async () => {
