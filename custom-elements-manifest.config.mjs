@@ -173,6 +173,16 @@ function publicElementsOnly() {
   };
 }
 
+/** Modules in path order: the file system lists them in any order, and the manifest must not change with it. */
+function sortedModules() {
+  return {
+    name: 'trainwatch-sorted-modules',
+    packageLinkPhase({ customElementsManifest }) {
+      customElementsManifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+  };
+}
+
 export default {
   globs: ['src/**/*.ts'],
   // Tests, stories and the Node-only server are not the browser API.
@@ -182,5 +192,5 @@ export default {
   // package.json already names the manifest ("customElements"); do not rewrite it on every build.
   packagejson: false,
   dependencies: false,
-  plugins: [defineElementCalls(), inlineLiteralUnions(), prosePastTags(), publicElementsOnly()],
+  plugins: [defineElementCalls(), inlineLiteralUnions(), prosePastTags(), publicElementsOnly(), sortedModules()],
 };
