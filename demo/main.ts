@@ -29,6 +29,8 @@ interface MetricRoute {
   axis: 'step' | 'time';
   from?: string;
   to?: string;
+  /** The host of a per-host line (empty: every host). */
+  host: string;
   /** The level the user came from, for the breadcrumb. */
   back: string;
 }
@@ -43,7 +45,7 @@ function readHash(): { route: string; metric?: MetricRoute } {
     const from = params.get('from') || seconds(params.get('from_ms'));
     const to = params.get('to') || seconds(params.get('to_ms'));
     const back = LEVELS.some((l) => l.id === params.get('back')) ? params.get('back')! : HEALTH.id;
-    return { route, metric: { run: params.get('run')!, metric: params.get('metric')!, axis, from, to, back } };
+    return { route, metric: { run: params.get('run')!, metric: params.get('metric')!, axis, from, to, host: params.get('host') ?? '', back } };
   }
   return { route: LEVELS.some((l) => l.id === route) ? route : HEALTH.id };
 }
@@ -112,6 +114,11 @@ function breadcrumb() {
  */
 const DEMO_CHECKS: HealthCheck[] = DEFAULT_HEALTH_CHECKS.filter((c) => c.id !== 'throughput').map((c) => (c.id === 'checkpoint' ? { ...c, hours: 24 } : c));
 
+/** Whether the last click asked for a new tab or window (so the page must not take it over). */
+let modified = false;
+addEventListener('click', (e) => (modified = e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1), true);
+const lastClickWanted = () => modified;
+
 function renderHealth() {
   // Every run of the demo, not only the picked ones: the rollup is where a broken run shows up first.
   const href = `#metric?run={run}&metric={metric}&from_ms={from}&to_ms={to}&axis=time&back=health`;
@@ -122,7 +129,8 @@ function renderHealth() {
       href=${href}
       @trainwatch-health-select=${(e: CustomEvent<HealthSelectDetail>) => {
         // A run's name (no day) opens its Training tab with that run picked, rather than one metric.
-        if (e.detail.day) return;
+        // Ctrl/Cmd/Shift-click keeps the browser's own "open in a new tab" (the link's href).
+        if (e.detail.day || lastClickWanted()) return;
         e.preventDefault();
         // A new query string is a new page load: the filters read it as any shared link.
         const query = new URLSearchParams(location.search);
@@ -138,17 +146,23 @@ function renderHealth() {
 }
 
 function renderMetric(route: MetricRoute) {
+  // A check may name a pattern (sys.gpu.*.util_percent): one metric in depth cannot show it, a metric chart can.
+  if (route.metric.includes('*')) {
+    return html`<metric-chart class="wide" heading=${`${route.metric} · ${route.run}`} run=${route.run} metric=${route.metric} window="all" detail-href=${detailHref(route.back)}></metric-chart>`;
+  }
   return html`
     <metric-detail
       class="wide"
       run=${route.run}
       metric=${route.metric}
       x-axis=${route.axis}
+      host=${route.host || nothing}
       from=${route.from ?? nothing}
       to=${route.to ?? nothing}
       @trainwatch-zoom-change=${(e: CustomEvent<{ from?: number; to?: number; axis: string }>) => {
         // The zoom goes into the hash, so the link of what is on screen reproduces it.
         const params = new URLSearchParams({ run: route.run, metric: route.metric, axis: route.axis, back: route.back });
+        if (route.host) params.set('host', route.host);
         if (e.detail.from !== undefined && e.detail.to !== undefined) {
           params.set('from', String(e.detail.from));
           params.set('to', String(e.detail.to));
@@ -164,7 +178,7 @@ function renderMetric(route: MetricRoute) {
       metric=${route.metric}
       x-axis=${route.axis}
       smoothing="0"
-      detail-href=${detailHref('metric')}
+      detail-href=${detailHref(route.back)}
     ></loss-chart>
   `;
 }

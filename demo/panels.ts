@@ -23,7 +23,7 @@ export interface View {
 }
 
 /** Where a chart's ↗ opens one metric in depth (the charts fill in run, metric and the visible range). */
-export const detailHref = (back: string) => `#metric?run={run}&metric={metric}&from={from}&to={to}&axis={axis}&back=${back}`;
+export const detailHref = (back: string) => `#metric?run={run}&metric={metric}&host={host}&from={from}&to={to}&axis={axis}&back=${back}`;
 
 export interface Tab {
   id: string;

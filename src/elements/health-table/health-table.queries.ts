@@ -177,7 +177,8 @@ export function healthQuery(o: HealthQueryOptions): RowQuery {
 /** How far back the query reads: the previous day, or twice the longest freshness window before the first day. */
 export function sinceFor(bounds: readonly number[], checks: readonly ResolvedCheck[]): number {
   const longest = Math.max(0, ...checks.filter((c) => c.kind === 'recency' || c.kind === 'reporting').map((c) => c.hours));
-  return Math.min(bounds[0], bounds[1] - 2 * longest * 3_600_000);
+  // Whole milliseconds: a fractional `hours` must not make a non-integer Int64 parameter.
+  return Math.floor(Math.min(bounds[0], bounds[1] - 2 * longest * 3_600_000));
 }
 
 /** One cell of the table: a run on a day. */

@@ -366,6 +366,8 @@ export class MetricDetail extends TrainwatchElement {
     if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; got "${this.getAttribute('smoothing') ?? this.smoothing}".`;
     if (!(this.spikeThreshold > 0)) return `spike-threshold must be a number above 0; got "${this.getAttribute('spike-threshold') ?? this.spikeThreshold}".`;
     if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+    // A metric name is matched exactly; a `*` pattern here would quietly match nothing.
+    if (this.shownMetric.includes('*')) return `metric-detail shows one metric; "${this.shownMetric}" is a pattern (use <metric-chart> for patterns).`;
     return undefined;
   }
 

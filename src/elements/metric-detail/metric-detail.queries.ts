@@ -27,6 +27,9 @@ export interface DetailRange {
   range?: readonly [number, number];
 }
 
+/** The last millisecond of the year 9999: beyond any DateTime64(3) a row can hold. */
+const MAX_MS = 253_402_300_799_999;
+
 const RANGE = `run_id = {run:String} AND metric = {metric:String}
   AND ({any_host:UInt8} = 1 OR host = {host:String})
   AND step >= {from_step:Int64} AND ({to_step:Int64} < 0 OR step <= {to_step:Int64})
@@ -37,12 +40,15 @@ const RANGE = `run_id = {run:String} AND metric = {metric:String}
 export function rangeParams({ run, metric, host, axis, range }: DetailRange): Record<string, QueryParam> {
   const params: Record<string, QueryParam> = { run, metric, host, any_host: host ? 0 : 1, from_step: 0, to_step: -1, from_ms: 0, to_ms: 0 };
   if (!range) return params;
+  // A range from a URL can be any number: clamp it into what the columns hold, so one bad
+  // link cannot make the page's shared poll fail (an out-of-range Int64 fails the whole request).
+  const clamp = (value: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Number.isFinite(value) ? value : lo));
   if (axis === 'step') {
-    params.from_step = Math.max(0, Math.ceil(range[0]));
-    params.to_step = Math.max(0, Math.floor(range[1]));
+    params.from_step = clamp(Math.ceil(range[0]), 0, Number.MAX_SAFE_INTEGER);
+    params.to_step = clamp(Math.floor(range[1]), 0, Number.MAX_SAFE_INTEGER);
   } else {
-    params.from_ms = Math.max(1, Math.ceil(range[0] * 1000));
-    params.to_ms = Math.max(1, Math.floor(range[1] * 1000));
+    params.from_ms = clamp(Math.ceil(range[0] * 1000), 1, MAX_MS);
+    params.to_ms = clamp(Math.floor(range[1] * 1000), 1, MAX_MS);
   }
   return params;
 }
@@ -103,12 +109,12 @@ WHERE ${RANGE}`,
  * null when MAD is 0), each with its time (`t_ms`, the step's newest row) and
  * its window's first and last step (`wlo`, `whi`) and time (`tlo`, `thi`), and in
  * every row `found`, how many there are in all. No rows when the range holds
- * more than `max_points` steps (the statistics say how many it holds).
+ * more than SPIKE_POINT_LIMIT steps (the statistics say how many it holds).
  */
 export function spikesQuery(input: DetailRange & { threshold: number }): RowQuery {
   return {
     kind: 'metric-detail-spikes',
-    params: { ...rangeParams(input), k: input.threshold, max_points: SPIKE_POINT_LIMIT, limit: SPIKE_LIMIT },
+    params: { ...rangeParams(input), k: input.threshold },
     sql: `WITH (SELECT uniqExact(step) FROM {{table}} WHERE ${RANGE} AND isFinite(value)) AS points
 SELECT s AS spike_step, t_ms, v, med, mad, wlo, whi, tlo, thi, if(mad = 0, inf, abs(v - med) / (${MAD_SCALE} * mad)) AS score, count() OVER () AS found
 FROM (
@@ -120,7 +126,7 @@ FROM (
     FROM (
       SELECT toInt64(step) AS s, avg(value) AS v, toUnixTimestamp64Milli(max(event_time)) AS t_ms
       FROM {{table}}
-      WHERE ${RANGE} AND isFinite(value) AND points <= {max_points:UInt32}
+      WHERE ${RANGE} AND isFinite(value) AND points <= ${SPIKE_POINT_LIMIT}
       GROUP BY s
     )
     WINDOW w AS (ORDER BY s ROWS BETWEEN ${SPIKE_HALF_WINDOW} PRECEDING AND ${SPIKE_HALF_WINDOW} FOLLOWING)
@@ -128,7 +134,7 @@ FROM (
 )
 WHERE abs(v - med) > {k:Float64} * ${MAD_SCALE} * mad AND abs(v - med) > 1e-12 * abs(med)
 ORDER BY score DESC, spike_step
-LIMIT {limit:UInt32}`,
+LIMIT ${SPIKE_LIMIT}`,
   };
 }
 
@@ -136,12 +142,12 @@ LIMIT {limit:UInt32}`,
 export function checkpointStepsQuery(run: string, metric: string): RowQuery {
   return {
     kind: 'metric-detail-checkpoints',
-    params: { run, metric, limit: CHECKPOINT_LIMIT },
+    params: { run, metric },
     sql: `SELECT toInt64(step) AS ckpt_step, toUnixTimestamp64Milli(max(event_time)) AS at_ms
 FROM {{table}}
 WHERE run_id = {run:String} AND metric = {metric:String}
 GROUP BY ckpt_step
 ORDER BY ckpt_step
-LIMIT {limit:UInt32}`,
+LIMIT ${CHECKPOINT_LIMIT}`,
   };
 }

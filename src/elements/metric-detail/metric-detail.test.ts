@@ -5,7 +5,7 @@ import { SOURCE_URL } from 'trainwatch-test-env';
 import { insertPoints, uniqueRun, waitFor, type Point } from '../../../test/browser/helpers.js';
 import { liveStores } from '../../store/registry.js';
 import type { MetricDetail, ZoomChangeDetail } from './metric-detail.component.js';
-import { statsQuery } from './metric-detail.queries.js';
+import { rangeParams, statsQuery } from './metric-detail.queries.js';
 import './metric-detail.js';
 import '../loss-chart/loss-chart.js';
 
@@ -123,6 +123,16 @@ describe('<metric-detail>', () => {
     expect(el.state).to.equal('error');
     expect(shadow(el).querySelector('.overlay')!.textContent).to.contain('x-axis must be one of step, time');
     expect(liveStores()).to.have.length(0);
+  });
+
+  it('says a pattern is not one metric, and clamps a range from a URL into what ClickHouse holds', async () => {
+    const el = await fixture<MetricDetail>(html`<metric-detail src=${SOURCE_URL} run="r" metric="sys.gpu.*.util_percent"></metric-detail>`);
+    await el.updateComplete;
+    expect(el.state).to.equal('error');
+    expect(shadow(el).querySelector('.overlay')!.textContent).to.contain('"sys.gpu.*.util_percent" is a pattern');
+    // A huge zoom from a hand-edited link stays within Int64 and the year 9999 instead of failing the page's poll.
+    expect(rangeParams({ run: 'r', metric: 'm', host: '', axis: 'step', range: [1e21, 2e21] })).to.include({ from_step: Number.MAX_SAFE_INTEGER, to_step: Number.MAX_SAFE_INTEGER });
+    expect(rangeParams({ run: 'r', metric: 'm', host: '', axis: 'time', range: [-5, 1e300] })).to.include({ from_ms: 1, to_ms: 253_402_300_799_999 });
   });
 
   it('shows statistics of all rows computed in ClickHouse, then of the zoomed range, and fires the zoom event', async () => {
