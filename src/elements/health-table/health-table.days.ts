@@ -65,9 +65,11 @@ function startOfDate(y: number, m: number, d: number, timeZone: string): number 
   const wall = Date.UTC(y, m - 1, d);
   if (timeZone === 'UTC') return wall;
   // The zone's offset near that midnight, twice: the second pass corrects across a DST change.
-  let t = wall - (wallClock(wall, timeZone) - wall);
-  t = wall - (wallClock(t, timeZone) - t);
-  return t;
+  const first = wall - (wallClock(wall, timeZone) - wall);
+  const second = wall - (wallClock(first, timeZone) - first);
+  // Where summer time starts at midnight (Santiago, São Paulo) local midnight does not exist: the
+  // second pass lands on the evening before, and the first is the jump, the day's first instant.
+  return wallClock(second, timeZone) < wall ? first : second;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -406,6 +406,13 @@ describe('<health-table>', () => {
       ['2026-11-02', Date.UTC(2026, 10, 2, 5), Date.UTC(2026, 10, 3, 5)],
     ]);
     expect(newYork.previous).to.equal(Date.UTC(2026, 9, 31, 4));
+    // Santiago moved to summer time at midnight on 2024-09-08 (00:00 became 01:00, 04:00 UTC):
+    // that day starts at the jump, and the day before keeps its 24 hours.
+    const santiago = dayRange(2, 'America/Santiago', Date.UTC(2024, 8, 8, 15));
+    expect(santiago.days.map((d) => [d.key, d.from, d.to])).to.deep.equal([
+      ['2024-09-07', Date.UTC(2024, 8, 7, 4), Date.UTC(2024, 8, 8, 4)],
+      ['2024-09-08', Date.UTC(2024, 8, 8, 4), Date.UTC(2024, 8, 9, 3)],
+    ]);
     // Just before midnight UTC it is already tomorrow in Tokyo.
     expect(dayRange(1, 'Asia/Tokyo', Date.UTC(2026, 0, 5, 23, 30)).days[0].key).to.equal('2026-01-06');
   });
