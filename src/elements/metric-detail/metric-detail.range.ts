@@ -99,6 +99,13 @@ export class RangeController implements ReactiveController {
     const host = this.host;
     if (changed.has('xAxis') && host.hasUpdated && !changed.has('from') && !changed.has('to')) {
       // The zoom was on the other axis: it is gone, and so is what the properties said of it.
+      // Dropped here too, so switching back does not bring back a zoom the statistics no longer cover.
+      this.fromAttributes = true;
+      try {
+        this.zoomer.set(undefined, { publish: false, announce: false });
+      } finally {
+        this.fromAttributes = false;
+      }
       host.from = host.to = undefined;
       this.queried = undefined;
     }
@@ -131,6 +138,8 @@ export class RangeController implements ReactiveController {
   hostDisconnected(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    // The delayed query was cancelled: once back, the statistics follow the zoom as it is.
+    this.queried = this.zoom;
   }
 
   private changed() {

@@ -310,6 +310,11 @@ describe('<metric-detail>', () => {
     el.xAxis = 'time';
     await waitFor(() => el.checkpointMarks[0]?.x === (BASE_TIME + 100_000) / 1000, 'checkpoint lines on the time axis');
     expect(el.checkpointMarks.map((m) => m.x)).to.deep.equal(steps.map((s) => (BASE_TIME + s * 1000) / 1000));
+    // Back on the step axis the old zoom does not come back: chart, list and statistics all show everything.
+    el.xAxis = 'step';
+    await waitFor(() => el.checkpointMarks[0]?.x === 100, 'checkpoint lines on the step axis again');
+    expect(el.zoomRange).to.equal(undefined);
+    await waitFor(() => shadow(el).querySelector('.checkpoints')?.textContent?.includes('4 at steps 100, 250, 400, 900'), 'every checkpoint listed again');
   });
 
   it('zooms the time axis by epoch seconds and counts the rows of that time range', async () => {
