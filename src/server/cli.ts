@@ -3,8 +3,8 @@
  * the demo dashboard. Every command validates its flags and explains a bad one
  * instead of starting half-configured.
  */
-import { integer, parse, untilInterrupted, UsageError } from './cli-args.js';
-import { startClickHouseServer, type ClickHouseUser } from './clickhouse-server.js';
+import { byteSize, integer, parse, untilInterrupted, UsageError } from './cli-args.js';
+import { DEFAULT_MAX_BODY_BYTES, isLoopback, passwordlessWriter, startClickHouseServer, type ClickHouseUser } from './clickhouse-server.js';
 import { simulate } from './simulator.js';
 
 const USAGE = `trainwatch — live ML training telemetry from ClickHouse
@@ -12,10 +12,14 @@ const USAGE = `trainwatch — live ML training telemetry from ClickHouse
 Usage:
   trainwatch clickhouse [--port 8123] [--host 127.0.0.1] [--data DIR]
                         [--user NAME:PASSWORD]... [--readonly-user NAME:PASSWORD]...
-                        [--allow-origin ORIGIN]...
+                        [--allow-origin ORIGIN]... [--max-body 256M] [--allow-passwordless-remote]
       Embedded ClickHouse (chDB) behind the ClickHouse HTTP interface, with
       training_observability.metric_points created. Data lives in DIR
-      (a temporary directory, removed on exit, when omitted).
+      (a temporary directory, removed on exit, when omitted). It listens on
+      127.0.0.1 only; another --host (0.0.0.0: every interface) is refused
+      while a user without a password can write (the default user, unless
+      --user default:PASSWORD), unless --allow-passwordless-remote.
+      --max-body: largest request body, also after gzip is undone.
 
   trainwatch simulate --url http://127.0.0.1:8123 [--user NAME] [--password PW]
                       [--runs 2] [--finished 0] [--failed 0] [--history 2000] [--rate 5]
@@ -63,15 +67,31 @@ async function clickhouse(args: string[]) {
     user: { type: 'string', multiple: true },
     'readonly-user': { type: 'string', multiple: true },
     'allow-origin': { type: 'string', multiple: true },
+    'max-body': { type: 'string' },
+    'allow-passwordless-remote': { type: 'boolean' },
   });
+  const host = v.host ?? '127.0.0.1';
+  const accounts = users(v.user, v['readonly-user']);
+  const open = passwordlessWriter(accounts);
+  if (!isLoopback(host) && open) {
+    if (!v['allow-passwordless-remote']) {
+      throw new UsageError(
+        `--host ${host} would let anyone who can reach this machine write to and drop tables as "${open.name}", which has no password. ` +
+          `Give it one (--user ${open.name}:PASSWORD), let others only read (--readonly-user NAME:PASSWORD), or accept the risk with --allow-passwordless-remote`,
+      );
+    }
+    console.warn(`\n  WARNING: listening on ${host} with user "${open.name}" writable WITHOUT A PASSWORD: anyone who can reach this port can write and drop tables.\n`);
+  }
   const server = await startClickHouseServer({
     port: integer(v.port, 'port', 8123, 0, 65535),
-    host: v.host,
+    host,
     dataDir: v.data,
-    users: users(v.user, v['readonly-user']),
+    users: accounts,
     allowOrigins: v['allow-origin'],
+    maxBodyBytes: byteSize(v['max-body'], 'max-body', DEFAULT_MAX_BODY_BYTES, 1024, 2 ** 31 - 1),
+    allowPasswordlessRemote: v['allow-passwordless-remote'],
   });
-  console.log(`ClickHouse (chDB ${server.engine.version}) listening on ${server.url}`);
+  console.log(`ClickHouse (chDB ${server.engine.version}) listening on ${server.url}${isLoopback(host) ? '' : ` (bound to ${host})`}`);
   console.log(`data: ${server.engine.dataDir}${v.data ? '' : ' (temporary)'}`);
   await untilInterrupted();
   await server.close();

@@ -5,7 +5,9 @@
  * chDB keeps per-session state (current database, `SET` settings), so every
  * request runs inside a serial queue: switch database, apply its settings, run,
  * restore. That is what makes one shared session behave like the independent
- * HTTP requests of a real server.
+ * HTTP requests of a real server. A setting that cannot be undone by a later
+ * statement (`readonly=1`, a tiny `max_query_size`, `dialect='prql'`…) costs a
+ * new session on the same data instead of leaving every later request broken.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,8 @@ export interface QueryRequest {
   format: string;
   params: Record<string, string>;
   settings: Record<string, string>;
+  /** True for `USE db`, which moves the session's database: the next request switches back. */
+  changesDatabase?: boolean;
 }
 
 /** A ClickHouse error with its numeric code, as the HTTP interface reports it. */
@@ -34,6 +38,8 @@ export class ClickHouseError extends Error {
     readonly code: number,
     readonly codeName: string,
     message: string,
+    /** The HTTP status when it is not the one ClickHouse maps the code to. */
+    readonly httpStatus?: number,
   ) {
     super(message);
     this.name = 'ClickHouseError';
@@ -65,14 +71,25 @@ export interface EngineOptions {
   dataDir?: string;
 }
 
+/** Settings the session starts with that differ from ClickHouse's defaults, as `clickhouse-server` has them. */
+const SESSION_SETTINGS: Record<string, string> = {
+  // The HTTP server's default is to quote 64-bit integers in JSON; chDB's is not.
+  output_format_json_quote_64bit_integers: '1',
+};
+
+function openSession(dataDir: string): Session {
+  return new Session(dataDir, { connectionArgs: Object.entries(SESSION_SETTINGS).map(([name, value]) => `--${name}=${value}`) });
+}
+
 export class Engine {
   readonly dataDir: string;
   readonly version: string;
-  private readonly session: Session;
+  private session: Session;
   private readonly isTemp: boolean;
   private queue: Promise<unknown> = Promise.resolve();
   private currentDatabase = 'default';
   private closed = false;
+  private reopenCount = 0;
 
   private constructor(session: Session, dataDir: string, isTemp: boolean, version: string) {
     this.session = session;
@@ -84,10 +101,7 @@ export class Engine {
   static async open(options: EngineOptions = {}): Promise<Engine> {
     const isTemp = !options.dataDir;
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trainwatch-ch-'));
-    // The HTTP server's default is to quote 64-bit integers in JSON; chDB's is not.
-    const session = new Session(dataDir, {
-      connectionArgs: ['--output_format_json_quote_64bit_integers=1'],
-    });
+    const session = openSession(dataDir);
     const version = (await session.queryAsync('SELECT version()', { format: 'TSV' })).text().trim();
     const engine = new Engine(session, dataDir, isTemp, version);
     for (const statement of SCHEMA_STATEMENTS) await engine.run({ sql: statement, database: 'default', format: 'TSV', params: {}, settings: {} });
@@ -140,8 +154,31 @@ export class Engine {
     } catch (error) {
       throw toClickHouseError(error);
     } finally {
-      for (const name of applied) await this.exec(`SET ${name} = DEFAULT`).catch(() => undefined);
+      if (request.changesDatabase) this.currentDatabase = '';
+      await this.restore(applied);
     }
+  }
+
+  /** Puts the settings a request changed back to the session's own values; a new session when that fails. */
+  private async restore(names: string[]): Promise<void> {
+    try {
+      for (const name of names) {
+        const value = SESSION_SETTINGS[name];
+        await this.exec(`SET ${name} = ${value === undefined ? 'DEFAULT' : quoteLiteral(value)}`);
+      }
+    } catch {
+      // The request's settings stop the session from undoing them (readonly=1, max_query_size=1,
+      // dialect='prql'…). A new session on the same data starts from the defaults again.
+      this.session.close();
+      this.session = openSession(this.dataDir);
+      this.currentDatabase = 'default';
+      this.reopenCount++;
+    }
+  }
+
+  /** How many times a request's settings could not be undone and the session was opened anew. */
+  get reopenedSessions(): number {
+    return this.reopenCount;
   }
 
   private async exec(sql: string): Promise<void> {
