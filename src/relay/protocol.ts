@@ -16,6 +16,12 @@
  * that reconnects with `Last-Event-ID` gets what it missed (from the relay's
  * log of recent events) and no snapshot, or fresh snapshots when the log no
  * longer reaches back that far.
+ *
+ * What one stream may ask for is bounded (`STREAM_LIMITS`). A request that is
+ * not a subscription at all (not JSON, wrong shape, too many entries, too
+ * long) is refused with a JSON error; an entry the relay cannot serve (a text
+ * too long, a value of the wrong kind, an unknown query) is a `problem` for
+ * that key only, and the rest of the stream is served.
  */
 import type { QueryParam, QueryRow, SeriesChunk, ViewChunk } from '../sources/source.js';
 
@@ -40,6 +46,38 @@ export interface Subscription {
    * `rowsKey`) the viewer already holds. Omitted: all of them.
    */
   have?: string[];
+}
+
+/** What one stream may ask for; the relay source checks them too, so one bad element never costs its page the stream. */
+export const STREAM_LIMITS = {
+  /** Path and query of the request, bytes. */
+  urlBytes: 16_384,
+  series: 256,
+  rowQueries: 64,
+  /** Characters of a run, a metric or a text parameter. */
+  paramText: 4096,
+  /** Items of a list parameter. */
+  paramItems: 1000,
+  columns: 8192,
+};
+
+/** Why the relay cannot serve a series (undefined: it can). */
+export function seriesProblem(s: SeriesSubscription): string | undefined {
+  const { paramText, columns } = STREAM_LIMITS;
+  if (s.run.length > paramText || s.metric.length > paramText) return `A relay takes runs and metrics of at most ${paramText} characters.`;
+  if (s.columns !== undefined && !(Number.isInteger(s.columns) && s.columns >= 1 && s.columns <= columns)) return `columns must be a whole number from 1 to ${columns}.`;
+  return undefined;
+}
+
+/** Why the relay cannot take a row query's values (undefined: it can; the relay still checks them against its SQL). */
+export function rowsProblem(q: RowsSubscription): string | undefined {
+  const { paramText, paramItems } = STREAM_LIMITS;
+  const scalar = (v: unknown) => (typeof v === 'string' && v.length <= paramText) || (typeof v === 'number' && Number.isFinite(v));
+  for (const [name, value] of Object.entries(q.params)) {
+    if (scalar(value) || (Array.isArray(value) && value.length <= paramItems && value.every(scalar))) continue;
+    return `"${q.kind.slice(0, 60)}": ${name.slice(0, 60)} must be a text of at most ${paramText} characters, a finite number, or a list of at most ${paramItems} of them.`;
+  }
+  return undefined;
 }
 
 /** The key of a series on the wire. */

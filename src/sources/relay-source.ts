@@ -9,12 +9,18 @@
  *
  * The subscription follows the store: every poll names every series and row
  * query it holds, and a change reconnects with `Last-Event-ID` and the keys
- * already held, so nothing is sent twice. A dropped stream reconnects with
- * jittered exponential backoff; while it is down, or while the relay cannot
- * reach ClickHouse, requests fail with a message that says so and the store
- * keeps what it has, exactly as with a direct connection.
+ * already held, so nothing is sent twice. A dropped stream reconnects after
+ * `reconnectDelay()` (full jitter, at most 5 s, so viewers are back within
+ * seconds of a relay restart and do not all come at once); while it is down,
+ * or while the relay cannot reach ClickHouse, requests fail with a message
+ * that says so and the store keeps what it has, exactly as with a direct
+ * connection.
+ *
+ * What the relay cannot take (a run longer than its limit, a value of the
+ * wrong kind, more than one stream carries) is that series' or query's error
+ * and is left out of the stream, so it never costs the other elements theirs.
  */
-import { answerToView, decodePoints, decodeView, rowsKey, seriesKey, SseParser, type MetricsAnswer, type PointsEvent, type ProblemEvent, type RowsEvent, type RowsSubscription, type SeriesSubscription, type SnapshotEvent, type StatusEvent } from '../relay/protocol.js';
+import { answerToView, decodePoints, decodeView, rowsKey, rowsProblem, seriesKey, seriesProblem, SseParser, STREAM_LIMITS, type MetricsAnswer, type PointsEvent, type ProblemEvent, type RowsEvent, type RowsSubscription, type SeriesSubscription, type SnapshotEvent, type StatusEvent } from '../relay/protocol.js';
 import { seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk, type ViewRequest } from './source.js';
 
 export const RELAY_PREFIX = 'relay+';
@@ -32,6 +38,23 @@ const MAX_PENDING = 200_000;
 /** No byte (not even a heartbeat) for this long means the stream is dead. */
 const SILENCE_TIMEOUT = 45_000;
 
+/** Never from the HTTP cache (typed loosely: Node's RequestInit, where this source also runs, lacks the field). */
+const NO_STORE = { cache: 'no-store' } as RequestInit;
+
+/** Reconnect waits: full jitter under a ceiling that doubles from `base` per failed attempt up to `cap`, ms. */
+export const RECONNECT = { base: 500, cap: 5000 };
+
+/**
+ * The wait before reconnect attempt `failures` (1 after the first failure):
+ * uniform in [0, min(cap, base·2^(failures-1))], after the relay's
+ * `Retry-After` when it sent one. Full jitter spreads viewers that lost the
+ * same relay over the whole window.
+ */
+export function reconnectDelay(failures: number, random = Math.random(), retryAfterMs = 0): number {
+  const ceiling = Math.min(RECONNECT.cap, RECONNECT.base * 2 ** Math.min(Math.max(0, failures - 1), 16));
+  return Math.min(retryAfterMs, 60_000) + random * ceiling;
+}
+
 interface MirrorSeries {
   /** A snapshot not yet handed to the store. */
   snapshot?: ViewChunk;
@@ -44,11 +67,14 @@ interface MirrorSeries {
   pending: SeriesChunk[];
   pendingCount: number;
   problem?: string;
+  /** The problem is this source's own (left out of the stream), not the relay's. */
+  local?: boolean;
 }
 
 interface MirrorRows {
   rows?: QueryRow[];
   problem?: string;
+  local?: boolean;
 }
 
 export class RelaySource implements TelemetrySource {
@@ -60,6 +86,8 @@ export class RelaySource implements TelemetrySource {
   private readonly rowStates = new Map<string, MirrorRows>();
   private wantedSeries = new Map<string, SeriesSubscription>();
   private wantedRows = new Map<string, RowsSubscription>();
+  /** What the stream carries: the wanted entries that fit. */
+  private streamed: { series: SeriesSubscription[]; rows: RowsSubscription[] } = { series: [], rows: [] };
   private subscribed = '';
   /** Bumped whenever the stream must reopen with a new subscription. */
   private generation = 0;
@@ -73,6 +101,8 @@ export class RelaySource implements TelemetrySource {
   private error: string | undefined;
   private status: StatusEvent | undefined;
   private failures = 0;
+  /** The relay's Retry-After of the last refusal, ms. */
+  private retryAfter = 0;
   private readonly watchers = new Set<() => void>();
   private readonly invalid: string | undefined;
   private readonly waiters = new Set<() => void>();
@@ -177,7 +207,7 @@ export class RelaySource implements TelemetrySource {
   }
 
   private async get<T>(path: string, signal: AbortSignal): Promise<T> {
-    const response = await fetch(`${this.base}${path}`, { headers: this.headers(), signal, cache: 'no-store' });
+    const response = await fetch(`${this.base}${path}`, { headers: this.headers(), signal, ...NO_STORE });
     const body = (await response.json().catch(() => ({}))) as T & { error?: string };
     // An unknown run is a 404 with a message; for describeRuns it means "no such run".
     if (response.status === 404 && path.startsWith('/runs')) return { runs: [] } as T;
@@ -193,7 +223,8 @@ export class RelaySource implements TelemetrySource {
     if (this.error) throw new Error(this.error);
     if (this.status?.stale) {
       const since = this.status.lastSuccessAt ? ` since ${new Date(this.status.lastSuccessAt).toLocaleTimeString()}` : '';
-      throw new Error(`its ClickHouse does not answer${since} (${(this.status.error ?? 'no answer').replace(/^ClickHouse at [^:]*:\S*:?\s*/, '')}); showing what it had. Retrying…`);
+      const reason = (this.status.error ?? 'no answer').replace(/^ClickHouse( at \S+)?:\s*/, '').replace(/[.\s]*Retrying…$/, '');
+      throw new Error(`its ClickHouse does not answer${since} (${reason}); showing what it had. Retrying…`);
     }
   }
 
@@ -248,26 +279,67 @@ export class RelaySource implements TelemetrySource {
       if (rows) this.wantedRows = rows;
       for (const key of this.series.keys()) if (!this.wantedSeries.has(key)) this.series.delete(key);
       for (const key of this.rowStates.keys()) if (!this.wantedRows.has(key)) this.rowStates.delete(key);
-      const sub = JSON.stringify({ series: [...this.wantedSeries.values()], rows: [...this.wantedRows.values()] });
-      if (sub === this.subscribed) return;
-      this.subscribed = sub;
       for (const key of this.wantedSeries.keys()) if (!this.series.has(key)) this.series.set(key, { handedOver: false, reset: false, stale: false, pending: [], pendingCount: 0 });
       for (const key of this.wantedRows.keys()) if (!this.rowStates.has(key)) this.rowStates.set(key, {});
+      const { series: streamed, rows: queried, refused } = this.fit();
+      for (const [key, state] of [...this.series, ...this.rowStates]) {
+        const problem = refused.get(key);
+        if (problem) Object.assign(state, { problem, local: true });
+        else if (state.local) Object.assign(state, { problem: undefined, local: false });
+      }
+      if (refused.size) this.notify();
+      const sub = JSON.stringify({ series: streamed, rows: queried });
+      if (sub === this.subscribed) return;
+      this.subscribed = sub;
+      this.streamed = { series: streamed, rows: queried };
       this.reconnect();
     }, 0);
+  }
+
+  /** What one stream carries: entries the relay can take, in order, while they fit its limits; the others with why. */
+  private fit(): { series: SeriesSubscription[]; rows: RowsSubscription[]; refused: Map<string, string> } {
+    const refused = new Map<string, string>();
+    const { urlBytes, series: maxSeries, rowQueries: maxRows } = STREAM_LIMITS;
+    const full = `More than one relay stream carries (${maxSeries} series, ${maxRows} queries, ${urlBytes / 1024} KB).`;
+    // Path and query as the relay counts them (without `have`: see read()).
+    let bytes = this.streamPath('{"series":[],"rows":[]}').length;
+    const take = <T>(entries: Map<string, T>, max: number, problem: (entry: T) => string | undefined): T[] => {
+      const out: T[] = [];
+      for (const [key, entry] of entries) {
+        const why = problem(entry);
+        const size = encodeURIComponent(JSON.stringify(entry)).length + 3;
+        if (why) refused.set(key, why);
+        else if (out.length >= max || bytes + size > urlBytes) refused.set(key, full);
+        else {
+          out.push(entry);
+          bytes += size;
+        }
+      }
+      return out;
+    };
+    return { series: take(this.wantedSeries, maxSeries, seriesProblem), rows: take(this.wantedRows, maxRows, rowsProblem), refused };
+  }
+
+  /** The stream's request target (path and query) for a subscription's JSON. */
+  private streamPath(json: string): string {
+    return `${this.base.replace(/^https?:\/\/[^/]*/, '')}/stream?sub=${encodeURIComponent(json)}`;
   }
 
   /** Opens the stream again at once, with the current subscription. */
   private reconnect() {
     this.generation++;
-    if (this.running) this.stream?.abort();
-    else void this.run();
+    if (this.running) {
+      this.stream?.abort();
+      this.cutWait?.();
+    } else void this.run();
   }
+
+  private cutWait: (() => void) | undefined;
 
   /** The stream loop: connect with what is wanted, read until it ends, reconnect (at once after a resubscription). */
   private async run() {
     this.running = true;
-    while (!this.closed && (this.wantedSeries.size || this.wantedRows.size)) {
+    while (!this.closed && (this.streamed.series.length || this.streamed.rows.length)) {
       const controller = new AbortController();
       this.stream = controller;
       const generation = this.generation;
@@ -282,22 +354,43 @@ export class RelaySource implements TelemetrySource {
         }
       }
       if (generation !== this.generation) continue;
-      // Dropped or refused: jittered exponential backoff, 1 s to 30 s.
-      const delay = Math.random() * Math.min(30_000, 1000 * 2 ** Math.min(this.failures, 5));
-      await new Promise((r) => setTimeout(r, Math.max(250, delay)));
+      // Dropped or refused: back within seconds, spread out (reconnectDelay); a resubscription cuts the wait short.
+      const delay = reconnectDelay(Math.max(1, this.failures), Math.random(), this.retryAfter);
+      this.retryAfter = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.cutWait = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.cutWait = undefined;
     }
     this.running = false;
   }
 
   private async read(controller: AbortController) {
-    const have = [...this.series.entries()].filter(([, s]) => (s.handedOver || s.snapshot) && !s.stale).map(([k]) => k);
-    for (const [key, s] of this.rowStates) if (s.rows) have.push(key);
-    const sub = { series: [...this.wantedSeries.values()], rows: [...this.wantedRows.values()], have };
+    const { series, rows } = this.streamed;
+    const keys = [...series.map(seriesKey), ...rows.map(rowsKey)];
+    const held = (key: string) => {
+      const s = this.series.get(key);
+      return s ? (s.handedOver || !!s.snapshot) && !s.stale : !!this.rowStates.get(key)?.rows;
+    };
+    const have = keys.filter(held);
+    // Omitted `have` means "all of them": shorter, and a full page stays under the relay's URL limit.
+    let path = this.streamPath(JSON.stringify(have.length === keys.length ? { series, rows } : { series, rows, have }));
+    let resume = this.lastEventId;
+    if (path.length > STREAM_LIMITS.urlBytes) {
+      // No room to say what is held: start afresh (snapshots of everything).
+      path = this.streamPath(JSON.stringify({ series, rows }));
+      resume = undefined;
+    }
     const headers: Record<string, string> = { ...this.headers(), Accept: 'text/event-stream' };
-    if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
-    const response = await fetch(`${this.base}/stream?sub=${encodeURIComponent(JSON.stringify(sub))}`, { headers, signal: controller.signal, cache: 'no-store' });
+    if (resume) headers['Last-Event-ID'] = resume;
+    const response = await fetch(`${this.base.replace(/^(https?:\/\/[^/]*).*$/, '$1')}${path}`, { headers, signal: controller.signal, ...NO_STORE });
     if (!response.ok || !response.body) {
       const body = (await response.json().catch(() => ({}))) as { error?: string };
+      this.retryAfter = 1000 * (Number(response.headers.get('Retry-After')) || 0);
       throw new Error(body.error ?? `the relay answered HTTP ${response.status}`);
     }
     this.error = undefined;

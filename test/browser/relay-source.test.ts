@@ -4,11 +4,34 @@
  * where the relay reads ClickHouse through the outage proxy).
  */
 import { expect, fixture, html } from '@open-wc/testing';
+import { LitElement, html as litHtml } from 'lit';
 import { RELAY_URL, SOURCE_URL } from 'trainwatch-test-env';
 import '../../src/define.js';
 import type { LossChart } from '../../src/elements/loss-chart/loss-chart.component.js';
 import type { CheckpointTable } from '../../src/elements/checkpoint-table/checkpoint-table.component.js';
+import { RowsController } from '../../src/store/rows-controller.js';
 import { insertPoints, uniqueRun, waitFor, type Point } from './helpers.js';
+
+/** A page's own element with a row query of a kind the relay does not know. */
+class UnknownKind extends LitElement {
+  private readonly data = new RowsController<'q'>(this, () => ({
+    source: { url: SOURCE_URL, pollInterval: 700 },
+    queries: { q: { kind: 'team-special', sql: 'SELECT count() AS n FROM {{table}} WHERE run_id = {run:String}', params: { run: 'r' } } },
+  }));
+  override willUpdate() {
+    this.data.sync();
+  }
+  get state() {
+    return this.data.status;
+  }
+  get error() {
+    return this.data.error;
+  }
+  override render() {
+    return litHtml`${this.data.status} ${this.data.error ?? ''}`;
+  }
+}
+customElements.define('relay-unknown-kind', UnknownKind);
 
 const ramp = (from: number, to: number): Point[] => Array.from({ length: to - from + 1 }, (_, i) => ({ step: from + i, value: 10 + from + i }));
 
@@ -67,6 +90,38 @@ describe('relay source', () => {
     const el = await fixture<LossChart>(html`<loss-chart src="relay+http://127.0.0.1:9" run="r" poll-interval="300"></loss-chart>`);
     await waitFor(() => el.state === 'error', 'the error state', 15_000);
     expect(el.stateMessage).to.contain('Cannot reach trainwatch relay at http://127.0.0.1:9');
+  });
+
+  it('an element whose subscription the relay cannot take shows why, and elements on the page keep streaming', async () => {
+    const run = uniqueRun('relay-refused');
+    await insertPoints(run, 'loss', ramp(0, 9));
+    const good = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="300"></loss-chart>`);
+    await waitFor(() => good.chartData?.[0].length === 10, 'the good chart');
+    // Each on its own store (poll interval), as separate parts of a page.
+    const longRun = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${'r'.repeat(20_000)} poll-interval="400"></loss-chart>`);
+    // Five runs of 3900 characters: each is fine, together they pass the relay's 16 KB request.
+    const tooMany = Array.from({ length: 5 }, (_, i) => `${'x'.repeat(3900)}${i}`).join(',');
+    const manyRuns = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${tooMany} poll-interval="500"></loss-chart>`);
+    const table = await fixture<CheckpointTable>(html`<checkpoint-table src=${SOURCE_URL} run=${'c'.repeat(5000)} poll-interval="600"></checkpoint-table>`);
+    const custom = await fixture<UnknownKind>(html`<relay-unknown-kind></relay-unknown-kind>`);
+
+    await waitFor(() => longRun.state === 'error', 'the long run’s error', 10_000);
+    expect(longRun.stateMessage).to.contain(`trainwatch relay at ${RELAY_URL}`);
+    expect(longRun.stateMessage).to.contain('runs and metrics of at most 4096 characters');
+    await waitFor(() => manyRuns.state === 'error', 'the five long runs’ error', 10_000);
+    expect(manyRuns.stateMessage).to.contain('More than one relay stream carries (256 series, 64 queries, 16 KB)');
+    await waitFor(() => table.shadowRoot!.textContent!.includes('at most 4096 characters'), 'the table’s error', 10_000);
+    expect(table.shadowRoot!.textContent).to.contain(`trainwatch relay at ${RELAY_URL}`);
+    await waitFor(() => custom.state === 'error', 'the unknown kind’s error', 10_000);
+    expect(custom.error).to.contain('does not know the query "team-special"');
+    // None of them said the relay cannot be reached: the relay's answer is what they show.
+    for (const message of [longRun.stateMessage, manyRuns.stateMessage, custom.error!]) expect(message).not.to.contain('Cannot reach');
+
+    // The rest of the page still streams.
+    await insertPoints(run, 'loss', ramp(10, 14));
+    await waitFor(() => good.chartData?.[0].length === 15, 'pushed points on the good chart', 10_000);
+    expect(Array.from(good.chartData![0])).to.deep.equal(ramp(0, 14).map((p) => p.step));
+    expect(good.state).to.equal('ready');
   });
 
   it('rejects a relay URL that is not one', async () => {

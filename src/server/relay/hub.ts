@@ -9,7 +9,7 @@
  * draining is evicted; the others never wait for it.
  */
 import { reduceChunk } from '../../sources/reduce.js';
-import type { RowQuery, TelemetrySource, ViewChunk } from '../../sources/source.js';
+import type { FetchPlan, FetchResult, QueryParam, RowQuery, TelemetrySource, ViewChunk } from '../../sources/source.js';
 import type { SeriesBuffer } from '../../store/series.js';
 import { TelemetryStore, type RowsResult, type StoreHealth } from '../../store/store.js';
 import { encodePoints, rowsKey, seriesKey, type RowsSubscription, type SeriesSubscription, type StatusEvent, type Subscription } from '../../relay/protocol.js';
@@ -31,6 +31,12 @@ export interface HubOptions {
   startTimeout?: number;
   /** How long a series or query nobody watches stays polled, so a reconnecting viewer resumes instead of reloading, ms (default 15000). */
   linger?: number;
+  /** Most distinct series the relay holds at once (default 2000); a viewer asking for one more gets a problem for it. */
+  maxSeries?: number;
+  /** Most distinct row queries the relay runs at once (default 1000). */
+  maxRowQueries?: number;
+  /** Series per ClickHouse request of a poll (default 64): a poll of more goes out in slices, under ClickHouse's max_query_size. */
+  seriesPerRequest?: number;
 }
 
 /** What a viewer's connection must offer (a ServerResponse does). */
@@ -81,6 +87,8 @@ export class Viewer {
   readonly columns = new Map<string, number>();
   /** Keys that still owe their first snapshot or answer. */
   readonly pending = new Set<string>();
+  /** Keys the relay will not serve this viewer, and why (sent as `problem` events). */
+  readonly problems = new Map<string, string>();
   live = false;
   closed = false;
   blockedSince = 0;
@@ -112,24 +120,44 @@ export class RelayHub {
   private statusBytes: Uint8Array;
   private readonly sharedSource: TelemetrySource;
   private stale = false;
-  /** Polls done and viewers evicted (health and benchmarks). */
+  /** Polls done, viewers evicted, streams opened and refused (health and benchmarks). */
   polls = 0;
   evicted = 0;
+  connections = 0;
+  refused = 0;
 
   constructor(
     readonly source: TelemetrySource,
     options: HubOptions,
     private readonly catalog: ReadonlyMap<string, string>,
   ) {
-    this.options = { pointBudget: 20_000, logSize: 20_000, heartbeat: 15_000, stallTimeout: 3000, maxQueueBytes: 4 << 20, startTimeout: 10_000, linger: 15_000, ...options };
+    this.options = { pointBudget: 20_000, logSize: 20_000, heartbeat: 15_000, stallTimeout: 3000, maxQueueBytes: 4 << 20, startTimeout: 10_000, linger: 15_000, maxSeries: 2000, maxRowQueries: 1000, seriesPerRequest: SERIES_PER_REQUEST, ...options };
     this.pollInterval = options.pollInterval;
     // Stores come and go with their viewers; the connection to ClickHouse stays (REST routes use it too).
+    // A poll of many series or queries goes out in slices: one request for thousands would pass ClickHouse's max_query_size
+    // and fail every viewer's poll.
     const shared = this.source;
     this.sharedSource = {
       id: shared.id,
       label: shared.label,
-      fetch: (plan, signal) => shared.fetch(plan, signal),
-      rows: (queries, signal) => shared.rows(queries, signal),
+      fetch: async (plan, signal) => {
+        const slices = slicePlan(plan, this.options.seriesPerRequest);
+        this.sourceRequests += slices.length;
+        const results = await Promise.all(slices.map((slice) => shared.fetch(slice, signal)));
+        if (results.length === 1) return results[0];
+        const merged: FetchResult = { tails: new Map(), views: [] };
+        for (const result of results) {
+          for (const [id, chunk] of result.tails) merged.tails.set(id, chunk);
+          merged.views.push(...result.views);
+          for (const id of result.resets ?? []) (merged.resets ??= new Set()).add(id);
+        }
+        return merged;
+      },
+      rows: async (queries, signal) => {
+        const slices = sliceQueries(queries);
+        this.sourceRequests += slices.length;
+        return (await Promise.all(slices.map((slice) => shared.rows(slice, signal)))).flat();
+      },
       describeRuns: (runs, signal) => shared.describeRuns(runs, signal),
       close: async () => {},
     };
@@ -140,8 +168,8 @@ export class RelayHub {
 
   /** The store disposes itself when its last subscriber leaves; the next subscription makes a new one. */
   private storeInstance: TelemetryStore | undefined;
-  private requestsOfOldStores = 0;
-  private lastHealth: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN };
+  private sourceRequests = 0;
+  private lastHealth: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN, waitingSince: NaN };
 
   private makeStore(): TelemetryStore {
     const store = new TelemetryStore(
@@ -152,7 +180,6 @@ export class RelayHub {
         onPoll: (health) => this.afterPoll(health),
       },
       () => {
-        this.requestsOfOldStores += store.requests;
         if (this.storeInstance === store) this.storeInstance = undefined;
       },
     );
@@ -165,9 +192,9 @@ export class RelayHub {
     return this.storeInstance ?? this.makeStore();
   }
 
-  /** Requests sent to ClickHouse so far. */
+  /** Requests sent to ClickHouse by polls so far. */
   get requests(): number {
-    return this.requestsOfOldStores + (this.storeInstance?.requests ?? 0);
+    return this.sourceRequests;
   }
 
   get health(): StoreHealth {
@@ -195,8 +222,8 @@ export class RelayHub {
   rowQuery(sub: RowsSubscription): RowQuery {
     const sql = this.catalog.get(sub.kind);
     if (!sql) throw new Error(`This relay does not know the query "${String(sub.kind).slice(0, 60)}"; it serves ${[...this.catalog.keys()].join(', ')}.`);
-    checkParams(sub.kind, sql, sub.params);
-    return { kind: sub.kind, sql, params: sub.params };
+    // Only the values the SQL names reach ClickHouse: a viewer's extra names never become request parameters.
+    return { kind: sub.kind, sql, params: checkParams(sub.kind, sql, sub.params) };
   }
 
   /** Parses an event id of this relay (`<epoch>-<seq>`); -1 when it is not one or is too old to replay. */
@@ -209,11 +236,13 @@ export class RelayHub {
     return seq;
   }
 
-  /** Adds a viewer; its first events follow when its series are ready (or after startTimeout). */
-  connect(socket: ViewerSocket, sub: Subscription, lastEventId?: string): Viewer {
+  /** Adds a viewer; its first events follow when its series are ready (or after startTimeout). `problems`: keys refused up front, and why. */
+  connect(socket: ViewerSocket, sub: Subscription, lastEventId?: string, problems?: ReadonlyMap<string, string>): Viewer {
     const resumeFrom = this.resumePoint(lastEventId);
     const viewer = new Viewer(socket, resumeFrom, sub.have ? new Set(sub.have) : undefined);
     this.viewers.add(viewer);
+    this.connections++;
+    for (const [key, message] of problems ?? []) viewer.problems.set(key, message);
     socket.on('drain', () => {
       viewer.blockedSince = 0;
       viewer.allowance = 0;
@@ -223,6 +252,10 @@ export class RelayHub {
     this.write(viewer, this.statusBytes);
     for (const s of sub.series ?? []) {
       const state = this.seriesState(s);
+      if (!state) {
+        viewer.problems.set(seriesKey(s), `The relay already holds ${this.options.maxSeries} series, its limit; try again later.`);
+        continue;
+      }
       state.viewers.add(viewer);
       viewer.series.add(state);
       viewer.columns.set(state.key, s.columns ?? 2000);
@@ -230,6 +263,10 @@ export class RelayHub {
     }
     for (const r of sub.rows ?? []) {
       const state = this.rowsState(r);
+      if (!state) {
+        viewer.problems.set(rowsKey(r), `The relay already runs ${this.options.maxRowQueries} queries, its limit; try again later.`);
+        continue;
+      }
       state.viewers.add(viewer);
       viewer.rows.add(state);
       if (!state.changedAt && !state.problem) viewer.pending.add(state.key);
@@ -279,13 +316,14 @@ export class RelayHub {
     this.rowStates.clear();
   }
 
-  private seriesState(sub: SeriesSubscription): SeriesState {
+  private seriesState(sub: SeriesSubscription): SeriesState | undefined {
     const key = seriesKey(sub);
     let state = this.series.get(key);
     if (state) {
       clearTimeout(state.lingering);
       return state;
     }
+    if (this.series.size >= this.options.maxSeries) return undefined;
     const created: SeriesState = { key, sub, unsubscribe: () => {}, loadedAt: 0, sentUntil: -1, viewers: new Set(), snapshots: new Map() };
     state = created;
     this.series.set(key, created);
@@ -293,13 +331,14 @@ export class RelayHub {
     return created;
   }
 
-  private rowsState(sub: RowsSubscription): RowsState {
+  private rowsState(sub: RowsSubscription): RowsState | undefined {
     const key = rowsKey(sub);
     let state = this.rowStates.get(key);
     if (state) {
       clearTimeout(state.lingering);
       return state;
     }
+    if (this.rowStates.size >= this.options.maxRowQueries) return undefined;
     const created: RowsState = { key, unsubscribe: () => {}, changedAt: 0, viewers: new Set() };
     this.rowStates.set(key, created);
     try {
@@ -365,6 +404,7 @@ export class RelayHub {
       else this.write(viewer, this.snapshot(state, viewer));
     }
     if (replay.size) for (const entry of this.log) if (entry.seq > resume && replay.has(entry.key)) this.write(viewer, entry.bytes);
+    for (const [key, message] of viewer.problems) this.write(viewer, problemEvent(key, message));
     for (const state of viewer.rows) {
       if (state.problem) this.write(viewer, problemEvent(state.key, state.problem));
       else if (state.changedAt && !(holds(state.key) && state.changedAt <= resume)) this.write(viewer, this.rowsEvent(state, false));
@@ -409,7 +449,8 @@ export class RelayHub {
   private statusEvent(health: StoreHealth): Uint8Array {
     const status: StatusEvent = {
       stale: health.failures > 0,
-      error: health.lastError,
+      // Viewers learn why, not where the relay's ClickHouse lives.
+      error: health.lastError?.replaceAll(this.source.label, 'ClickHouse'),
       lastSuccessAt: Number.isFinite(health.lastSuccessAt) ? health.lastSuccessAt : null,
       pollInterval: this.pollInterval,
     };
@@ -444,29 +485,86 @@ export class RelayHub {
   }
 }
 
+/** Ranges of the integer types a query may name; 64-bit ones stop at what a JSON number holds exactly. */
+const INT_RANGES: Record<string, [number, number]> = {
+  UInt8: [0, 255],
+  UInt16: [0, 65_535],
+  UInt32: [0, 4_294_967_295],
+  UInt64: [0, Number.MAX_SAFE_INTEGER],
+  Int8: [-128, 127],
+  Int16: [-32_768, 32_767],
+  Int32: [-2_147_483_648, 2_147_483_647],
+  Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
 /**
- * Every `{name:Type}` of the SQL has a value of that type: all row queries of
- * a poll are one ClickHouse request, so one viewer's bad value must be refused
- * here rather than fail the poll for everybody.
+ * Every `{name:Type}` of the SQL has a value of that type and range: all row
+ * queries of a poll are one ClickHouse request, so one viewer's bad value must
+ * be refused here rather than fail the poll for everybody. Returns the values
+ * the SQL names, and only those.
  */
-export function checkParams(kind: string, sql: string, params: Record<string, unknown>): void {
+export function checkParams(kind: string, sql: string, params: Record<string, unknown>): Record<string, QueryParam> {
+  const used: Record<string, QueryParam> = {};
+  const fits = (v: unknown, t: string): boolean => {
+    if (t === 'String') return typeof v === 'string';
+    const range = INT_RANGES[t];
+    if (range) return typeof v === 'number' && Number.isInteger(v) && v >= range[0] && v <= range[1];
+    if (t === 'Float64') return typeof v === 'number' && Number.isFinite(v);
+    if (t === 'Float32') return typeof v === 'number' && Math.abs(v) <= 3.4e38;
+    return false;
+  };
   for (const [, name, type] of sql.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z0-9_()]+)\s*\}/g)) {
-    const value = params[name];
+    const value = Object.hasOwn(params, name) ? params[name] : undefined;
     const array = /^Array\((.+)\)$/.exec(type);
-    const fits = (v: unknown, t: string): boolean => {
-      if (t === 'String') return typeof v === 'string';
-      const int = /^(U?)Int(8|16|32|64)$/.exec(t);
-      if (int) return typeof v === 'number' && Number.isSafeInteger(v) && (int[1] !== 'U' || v >= 0) && (int[2] !== '8' || Math.abs(v) < 256);
-      if (/^Float(32|64)$/.test(t)) return typeof v === 'number' && Number.isFinite(v);
-      return false;
-    };
     const ok = array ? Array.isArray(value) && value.every((v) => fits(v, array[1])) : fits(value, type);
     if (!ok) throw new Error(`Query "${kind}" needs ${name} as ${type}; got ${JSON.stringify(value)?.slice(0, 80) ?? 'nothing'}.`);
+    used[name] = value as QueryParam;
   }
+  return used;
 }
 
 function problemEvent(key: string, message: string): Uint8Array {
   return encoder.encode(`event: problem\ndata: ${JSON.stringify({ key, message })}\n\n`);
+}
+
+/** Series (tails and views) per ClickHouse request: ~1 KB of SQL each, well under max_query_size (256 KiB). */
+const SERIES_PER_REQUEST = 64;
+/** Row queries per ClickHouse request, and their SQL text at most (the largest built-in query is ~6 KB). */
+const QUERIES_PER_REQUEST = 32;
+const SQL_PER_REQUEST = 96 * 1024;
+
+/** A poll's plan in slices of at most `size` series; views keep their order across slices. */
+export function slicePlan(plan: FetchPlan, size: number): FetchPlan[] {
+  if (plan.tails.length + plan.views.length <= size) return [plan];
+  const slices: FetchPlan[] = [];
+  const items = [...plan.tails.map((tail) => ({ tail })), ...plan.views.map((view) => ({ view }))];
+  for (let i = 0; i < items.length; i += size) {
+    const slice: FetchPlan = { tails: [], views: [], tailLimit: plan.tailLimit };
+    for (const item of items.slice(i, i + size)) {
+      if ('tail' in item) slice.tails.push(item.tail);
+      else slice.views.push(item.view);
+    }
+    slices.push(slice);
+  }
+  return slices;
+}
+
+/** Row queries in slices bounded in count and SQL text; answers come back in order. */
+export function sliceQueries(queries: RowQuery[]): RowQuery[][] {
+  const slices: RowQuery[][] = [];
+  let current: RowQuery[] = [];
+  let text = 0;
+  for (const query of queries) {
+    if (current.length && (current.length >= QUERIES_PER_REQUEST || text + query.sql.length > SQL_PER_REQUEST)) {
+      slices.push(current);
+      current = [];
+      text = 0;
+    }
+    current.push(query);
+    text += query.sql.length;
+  }
+  if (current.length || !slices.length) slices.push(current);
+  return slices;
 }
 
 /** A held series as a view of `columns` columns: M4 over what the relay holds, raw when it fits. */

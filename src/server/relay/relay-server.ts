@@ -15,7 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints } from '../../elements/checkpoint-table/checkpoint-table.queries.js';
-import { viewToAnswer, type MetricsAnswer, type RelayError, type RowsSubscription, type SeriesSubscription, type Subscription } from '../../relay/protocol.js';
+import { rowsKey, rowsProblem, seriesKey, seriesProblem, STREAM_LIMITS, viewToAnswer, type MetricsAnswer, type RelayError, type RowsSubscription, type SeriesSubscription, type Subscription } from '../../relay/protocol.js';
 import { ClickHouseSource } from '../../sources/clickhouse-source.js';
 import type { QueryParam, ViewChunk } from '../../sources/source.js';
 import { queryCatalog } from './catalog.js';
@@ -37,8 +37,10 @@ export interface RelayOptions extends Partial<HubOptions> {
   allowOrigins?: string[];
   /** When set, every route but /healthz needs `Authorization: Bearer <token>` (or `access_token=`). */
   token?: string;
-  /** Most viewers connected at once (default 5000). */
+  /** Most viewers connected at once (default 5000); the next one gets 503 with `Retry-After`. */
   maxClients?: number;
+  /** A client has this long to send its request headers, ms (default 10000): a trickling (slowloris) client is cut off with 408. */
+  headersTimeout?: number;
   /** Extra row-query kinds: kind → SQL over {{table}}. */
   queries?: Record<string, string>;
 }
@@ -51,14 +53,12 @@ export interface RelayServer {
 
 /** Limits on what one request may ask for. */
 export const LIMITS = {
-  urlBytes: 16_384,
-  series: 256,
-  rowQueries: 64,
-  paramText: 4096,
-  paramItems: 1000,
-  columns: 8192,
+  ...STREAM_LIMITS,
   metricsPerRequest: 100,
 };
+
+/** Seconds a refused viewer is told to wait (`Retry-After`). */
+const RETRY_AFTER = 2;
 
 class HttpError extends Error {
   constructor(
@@ -79,8 +79,10 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   const token = options.token ? Buffer.from(options.token) : undefined;
   const cache = new AnswerCache(Math.max(250, hub.pollInterval / 2));
 
+  const headersTimeout = options.headersTimeout ?? 10_000;
   // Headers may be longer than Node's 16 KiB default so that an overlong URL gets the relay's own 414.
-  const server: Server = createServer({ maxHeaderSize: 4 * LIMITS.urlBytes }, (req, res) => {
+  // requestTimeout covers receiving the request only (a GET has no body), never an open stream.
+  const server: Server = createServer({ maxHeaderSize: 4 * LIMITS.urlBytes, headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout / 2) }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 502;
       const message = error instanceof HttpError ? error.message : `ClickHouse did not answer: ${firstLine(error)}`;
@@ -88,6 +90,18 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     });
   });
   server.maxHeadersCount = 64;
+  // What Node's parser refuses before any route sees it (headers too large, garbage bytes, a slow client) still gets a JSON answer.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, `The request headers are larger than ${4 * LIMITS.urlBytes} bytes.`]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, `The request headers did not arrive within ${headersTimeout / 1000} s.`]
+          : [400, 'That is not an HTTP request the relay understands.'];
+    const body = JSON.stringify({ error: message, status } satisfies RelayError);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     cors(req, res);
@@ -98,7 +112,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `Method ${req.method} is not allowed; the relay is read-only (GET).`);
     if ((req.url ?? '').length > LIMITS.urlBytes) throw new HttpError(414, `The request URL is longer than ${LIMITS.urlBytes} bytes.`);
     if (req.headers['content-length'] && req.headers['content-length'] !== '0') throw new HttpError(413, 'The relay takes no request bodies.');
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = parseUrl(req.url ?? '/');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz') return sendJson(res, 200, health());
     authorize(req, url);
@@ -137,13 +151,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     return {
       status: hub.isStale ? 'stale' : 'ok',
       epoch: hub.epoch,
-      clickhouse: { url: options.clickhouseUrl, lastSuccessAt: Number.isFinite(h.lastSuccessAt) ? h.lastSuccessAt : null, error: h.lastError ?? null },
+      clickhouse: { url: withoutCredentials(options.clickhouseUrl), lastSuccessAt: Number.isFinite(h.lastSuccessAt) ? h.lastSuccessAt : null, error: h.lastError ?? null },
       viewers: hub.viewers.size,
       series: hub.seriesCount,
       rowQueries: hub.rowQueryCount,
       polls: hub.polls,
       queries: hub.requests,
       evicted: hub.evicted,
+      connections: hub.connections,
+      refused: hub.refused,
       pollInterval: hub.pollInterval,
       memory: { rss: memory.rss, heapUsed: memory.heapUsed },
     };
@@ -151,15 +167,17 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
 
   function stream(req: IncomingMessage, res: ServerResponse, url: URL) {
     if (hub.viewers.size >= maxClients) {
-      res.setHeader('Retry-After', '5');
+      hub.refused++;
+      res.setHeader('Retry-After', String(RETRY_AFTER));
       throw new HttpError(503, `The relay already serves ${maxClients} viewers; try again later.`);
     }
-    const sub = parseSubscription(url);
+    const { sub, problems } = parseSubscription(url);
+    if (req.method === 'HEAD') throw new HttpError(405, 'A stream is read with GET.');
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     req.socket.setNoDelay(true);
     const lastEventId = header(req, 'last-event-id') ?? url.searchParams.get('lastEventId') ?? undefined;
-    hub.connect(res, sub, lastEventId);
+    hub.connect(res, sub, lastEventId, problems);
   }
 
   async function runs(url: URL) {
@@ -244,8 +262,17 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
   };
 }
 
-/** `?sub=<JSON>` or, for curl and EventSource, `?run=R&metric=M` pairs (one run: every metric= of it). */
-export function parseSubscription(url: URL): Subscription {
+/** A parsed `sub`: what to serve, and the entries that cannot be served with why (`problem` events), by key. */
+export interface ParsedSubscription {
+  sub: Subscription;
+  problems: Map<string, string>;
+}
+
+/**
+ * `?sub=<JSON>` or, for curl and EventSource, `?run=R&metric=M` pairs (one run: every metric= of it).
+ * What is not a subscription is refused (HttpError); an entry that is one but cannot be served is a problem of its key.
+ */
+export function parseSubscription(url: URL): ParsedSubscription {
   const text = url.searchParams.get('sub');
   let raw: unknown;
   if (text !== null) {
@@ -258,6 +285,7 @@ export function parseSubscription(url: URL): Subscription {
     const runs = url.searchParams.getAll('run');
     const metrics = url.searchParams.getAll('metric');
     if (!runs.length || !metrics.length) throw new HttpError(400, 'Say what to stream: ?run=R&metric=M (repeatable) or ?sub=<JSON>.');
+    if (runs.length * metrics.length > LIMITS.series) throw new HttpError(413, `At most ${LIMITS.series} series per stream.`);
     raw = { series: runs.flatMap((run) => metrics.map((metric) => ({ run, metric }))) };
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HttpError(400, 'sub must be a JSON object.');
@@ -265,36 +293,31 @@ export function parseSubscription(url: URL): Subscription {
   if (!Array.isArray(series) || !Array.isArray(rows)) throw new HttpError(400, 'sub.series and sub.rows must be arrays.');
   if (series.length > LIMITS.series) throw new HttpError(413, `At most ${LIMITS.series} series per stream.`);
   if (rows.length > LIMITS.rowQueries) throw new HttpError(413, `At most ${LIMITS.rowQueries} row queries per stream.`);
-  const sub: Subscription = {
-    series: series.map((s, i): SeriesSubscription => {
-      const { run, metric, columns } = (s ?? {}) as Record<string, unknown>;
-      if (typeof run !== 'string' || typeof metric !== 'string') throw new HttpError(400, `sub.series[${i}] needs a string run and metric.`);
-      if (run.length > LIMITS.paramText || metric.length > LIMITS.paramText) throw new HttpError(413, `sub.series[${i}]: run and metric are at most ${LIMITS.paramText} characters.`);
-      if (columns !== undefined && !(Number.isInteger(columns) && (columns as number) >= 1 && (columns as number) <= LIMITS.columns)) {
-        throw new HttpError(400, `sub.series[${i}].columns must be an integer from 1 to ${LIMITS.columns}.`);
-      }
-      return { run, metric, columns: columns as number | undefined };
-    }),
-    rows: rows.map((r, i): RowsSubscription => {
-      const { kind, params } = (r ?? {}) as Record<string, unknown>;
-      if (typeof kind !== 'string') throw new HttpError(400, `sub.rows[${i}] needs a string kind.`);
-      if (!params || typeof params !== 'object' || Array.isArray(params)) throw new HttpError(400, `sub.rows[${i}].params must be an object.`);
-      for (const [name, value] of Object.entries(params)) checkParam(`sub.rows[${i}].params.${name}`, value);
-      return { kind, params: params as Record<string, QueryParam> };
-    }),
-  };
+  const problems = new Map<string, string>();
+  const sub: Subscription = { series: [], rows: [] };
+  series.forEach((s, i) => {
+    const { run, metric, columns } = (s && typeof s === 'object' ? s : {}) as Record<string, unknown>;
+    if (typeof run !== 'string' || typeof metric !== 'string') throw new HttpError(400, `sub.series[${i}] needs a string run and metric.`);
+    if (columns !== undefined && typeof columns !== 'number') throw new HttpError(400, `sub.series[${i}].columns must be a number.`);
+    const entry: SeriesSubscription = columns === undefined ? { run, metric } : { run, metric, columns };
+    const problem = seriesProblem(entry);
+    if (problem) problems.set(seriesKey(entry), problem);
+    else sub.series!.push(entry);
+  });
+  rows.forEach((r, i) => {
+    const { kind, params } = (r && typeof r === 'object' ? r : {}) as Record<string, unknown>;
+    if (typeof kind !== 'string') throw new HttpError(400, `sub.rows[${i}] needs a string kind.`);
+    if (!params || typeof params !== 'object' || Array.isArray(params)) throw new HttpError(400, `sub.rows[${i}].params must be an object.`);
+    const entry: RowsSubscription = { kind, params: params as Record<string, QueryParam> };
+    const problem = rowsProblem(entry);
+    if (problem) problems.set(rowsKey(entry), problem);
+    else sub.rows!.push(entry);
+  });
   if (have !== undefined) {
     if (!Array.isArray(have) || !have.every((k) => typeof k === 'string')) throw new HttpError(400, 'sub.have must be an array of keys.');
     sub.have = have as string[];
   }
-  return sub;
-}
-
-function checkParam(where: string, value: unknown) {
-  const scalar = (v: unknown) => (typeof v === 'string' && v.length <= LIMITS.paramText) || (typeof v === 'number' && Number.isFinite(v));
-  if (scalar(value)) return;
-  if (Array.isArray(value) && value.length <= LIMITS.paramItems && value.every(scalar)) return;
-  throw new HttpError(400, `${where} must be a string (≤ ${LIMITS.paramText} characters), a finite number or a list of them (≤ ${LIMITS.paramItems}).`);
+  return { sub, problems };
 }
 
 function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
@@ -304,6 +327,27 @@ function intParam(url: URL, name: string, fallback: number, min: number, max: nu
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}; got "${text.slice(0, 40)}".`);
   return n;
 }
+
+function parseUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://relay');
+  } catch {
+    throw new HttpError(400, 'The request target is not a URL path.');
+  }
+}
+
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 function decodeSegment(segment: string): string {
   try {
