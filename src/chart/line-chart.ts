@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import { canvasesToPng } from '../internal/export.js';
 import { DASHES } from './colors.js';
 import { formatDuration, formatStep, formatTime, formatValue } from './format.js';
-import { alignLines, prepareLine, type LineSource, type PreparedLine, type XAxisMode } from './series-data.js';
+import { alignLines, logDrawable, prepareLine, timesPow2, yExponent, type LineSource, type PreparedLine, type XAxisMode } from './series-data.js';
 import type { CanvasTheme } from './uplot.styles.js';
 
 export interface LineSpec {
@@ -106,6 +106,10 @@ export class LineChart {
   private updateStarted = 0;
   /** NaN/±Inf values among the points held (each is marked on the chart). */
   nonFinite = 0;
+  /** Finite values left out because the y axis is logarithmic (≤ 0, or beyond 1e±30). */
+  notPositive = 0;
+  /** y values are drawn times 2^yExp (0 unless they are too large or too small for uPlot's axis). */
+  yExp = 0;
   /** Called with the x range a user selected by dragging, or undefined on a double click (zoom out). */
   onZoom: ((range: readonly [number, number] | undefined) => void) | undefined;
 
@@ -141,7 +145,9 @@ export class LineChart {
     this.total = prepared.reduce((n, p) => n + p.total, 0);
     this.markers = prepared.map((p) => p.nonFinite);
     this.nonFinite = this.markers.reduce((n, m) => n + m.length, 0);
-    const columns = alignLines(prepared, options.logScale) as unknown as uPlot.AlignedData;
+    this.notPositive = options.logScale ? prepared.reduce((n, p) => n + p.notPositive, 0) : 0;
+    this.yExp = yExponent(prepared.flatMap((p) => (p.smooth ? [p.raw, p.smooth] : [p.raw])), options.logScale);
+    const columns = alignLines(prepared, options.logScale, options.xAxis !== 'step', this.yExp) as unknown as uPlot.AlignedData;
     const layout = JSON.stringify([lines.map((l) => [l.id, l.color, l.dash]), options.marks, options.xAxis, options.smoothing > 0, options.logScale, options.theme, options.sync?.key]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
@@ -217,7 +223,12 @@ export class LineChart {
       },
       axes: [
         xAxis === 'time' ? axis() : axis((_u, ticks) => ticks.map((t) => formatX(t, xAxis))),
-        { ...axis((_u, ticks) => ticks.map((t) => formatValue(t))), size: 56 },
+        {
+          // A log axis leaves its minor ticks unlabelled (null).
+          ...axis((_u, ticks) => ticks.map((t) => (t == null ? '' : formatValue(timesPow2(t, -this.yExp))))),
+          // Wide enough for "−1.000e+308".
+          size: (_u, values) => Math.max(56, 7 * Math.max(0, ...(values ?? []).map((v) => String(v ?? '').length)) + 12),
+        },
       ],
       series,
       hooks: {
@@ -325,9 +336,9 @@ export class LineChart {
     ctx.strokeStyle = this.options.highlightColor ?? this.options.theme.fg;
     ctx.lineWidth = 2 * dpr;
     for (const p of points) {
-      if (!Number.isFinite(p.y) || (this.options.logScale && p.y <= 0)) continue;
+      if (!Number.isFinite(p.y) || (this.options.logScale && !logDrawable(p.y))) continue;
       const cx = u.valToPos(p.x, 'x', true);
-      const cy = u.valToPos(p.y, 'y', true);
+      const cy = u.valToPos(timesPow2(p.y, this.yExp), 'y', true);
       if (cx < bbox.left || cx > bbox.left + bbox.width || cy < bbox.top || cy > bbox.top + bbox.height) continue;
       ctx.beginPath();
       ctx.arc(cx, cy, 6 * dpr, 0, 2 * Math.PI);
@@ -349,9 +360,13 @@ export class LineChart {
     this.lines.forEach((line, i) => {
       if (this.hidden.has(line.id)) return;
       const col = 1 + i * perLine + (perLine - 1);
-      const value = nearestDefined(u.data[col], idx);
+      const at = nearestDefined(u.data[col], idx);
+      if (at < 0) return;
+      const drawn = u.data[col][at];
+      // null: the raw value is NaN/±Inf (or ≤ 0 on a log axis), or this is a gap in time, which has no value.
+      const value = drawn == null ? rawAt(this.prepared[i], u.data[0][at]) : timesPow2(drawn, -this.yExp);
       if (value === undefined) return;
-      rows.push(`<div><span class="swatch" style="background:${line.color}"></span>${escapeHtml(line.label)}: <b>${formatValue(value ?? NaN)}</b></div>`);
+      rows.push(`<div><span class="swatch" style="background:${line.color}"></span>${escapeHtml(line.label)}: <b>${formatValue(value)}</b></div>`);
     });
     const header = `<div class="tip-x">${mode === 'step' ? 'step ' : ''}${escapeHtml(formatX(u.data[0][idx], mode))}</div>`;
     this.tooltip.innerHTML = header + rows.join('');
@@ -365,15 +380,26 @@ export class LineChart {
   }
 }
 
-/** The series value at idx, or the nearest one a few columns away (aligned series have holes). */
-function nearestDefined(column: ArrayLike<number | null | undefined>, idx: number): number | null | undefined {
+/** Index of the series' value at idx, or of the nearest one a few columns away (aligned series have holes); -1 for none. */
+function nearestDefined(column: ArrayLike<number | null | undefined>, idx: number): number {
   for (let d = 0; d < 64; d++) {
-    const a = column[idx - d];
-    if (a !== undefined) return a;
-    const b = column[idx + d];
-    if (b !== undefined) return b;
+    if (idx - d >= 0 && column[idx - d] !== undefined) return idx - d;
+    if (column[idx + d] !== undefined) return idx + d;
   }
-  return undefined;
+  return -1;
+}
+
+/** The raw value a prepared line holds at x, or undefined when it has no point there. */
+function rawAt(line: PreparedLine | undefined, x: number): number | undefined {
+  if (!line) return undefined;
+  let lo = 0;
+  let hi = line.x.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (line.x[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return line.x[lo] === x ? line.raw[lo] : undefined;
 }
 
 function escapeHtml(text: string): string {

@@ -10,6 +10,7 @@
  * decimation so the chart marks every one of them.
  */
 import { debiasedEma } from '../decimate/ema.js';
+import { gapStarts } from '../decimate/gaps.js';
 import { m4Indices } from '../decimate/m4.js';
 
 export type XAxisMode = 'step' | 'time' | 'relative';
@@ -31,6 +32,8 @@ export interface PreparedLine {
   total: number;
   /** x of every NaN/±Inf value held, to be marked on the chart. */
   nonFinite: Float64Array;
+  /** Values held in range that a log axis cannot place: ≤ 0, or beyond 1e±30 (see logDrawable). */
+  notPositive: number;
 }
 
 /** x values of a series for an axis mode; time axes are in seconds, as uPlot expects. */
@@ -69,14 +72,16 @@ export function prepareLine(
     smooth = smooth && smooth.subarray(lo, hi);
   }
   const nonFinite = nonFiniteXs(x, values);
+  let notPositive = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]) && !logDrawable(values[i])) notPositive++;
   const keep = m4Indices(x, values, Math.max(1, Math.floor(columns)));
-  if (keep.length === x.length) return { x, steps, times, raw: values, smooth, total: x.length, nonFinite };
+  if (keep.length === x.length) return { x, steps, times, raw: values, smooth, total: x.length, nonFinite, notPositive };
   const pick = (from: Float64Array) => {
     const out = new Float64Array(keep.length);
     for (let i = 0; i < keep.length; i++) out[i] = from[keep[i]];
     return out;
   };
-  return { x: pick(x), steps: pick(steps), times: pick(times), raw: pick(values), smooth: smooth && pick(smooth), total: x.length, nonFinite };
+  return { x: pick(x), steps: pick(steps), times: pick(times), raw: pick(values), smooth: smooth && pick(smooth), total: x.length, nonFinite, notPositive };
 }
 
 /** What a screen reader hears of a line: its newest point, and the extremes and NaN/Inf within a range. */
@@ -177,28 +182,71 @@ function nonFiniteXs(x: Float64Array, values: Float64Array): Float64Array {
 /** uPlot's data: one x array, then one y array per drawn series. */
 export type AlignedColumns = [Float64Array | number[], ...Array<Array<number | null | undefined>>];
 
+/** A log axis places v when 1e-30 < v ≤ 1e30: uPlot's tick steps end at 1e±32 (its axis loops past them). */
+export function logDrawable(v: number): boolean {
+  return v > 1e-30 && v <= 1e30;
+}
+
+/** v × 2^k, exact across the whole double range (2^k alone overflows past k = 1023). */
+export function timesPow2(v: number, k: number): number {
+  const h = k >> 1;
+  return v * 2 ** h * 2 ** (k - h);
+}
+
+/**
+ * The power of two (as its exponent k) to draw y values at: uPlot's linear
+ * axis rounds to 24 decimals, has no tick step below 1e-16 or above ~1e16,
+ * and overflows when the span passes ±1.8e308 (1e308 and −1e308 on one
+ * chart), so a span (or, when flat, a magnitude) outside 1e-10…1e13 is
+ * brought near 1. Exact, since only exponents change; labels and tooltips
+ * multiply back by 2^−k. 0 for log scales, which read magnitudes themselves.
+ */
+export function yExponent(columns: ReadonlyArray<ArrayLike<number | null | undefined>>, logScale: boolean): number {
+  if (logScale) return 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const ys of columns) {
+    for (let i = 0; i < ys.length; i++) {
+      const v = ys[i];
+      if (typeof v !== 'number' || v - v !== 0) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(hi >= lo)) return 0;
+  // Halves first, so 1e308 − (−1e308) does not overflow.
+  const span = hi / 2 - lo / 2 || Math.max(Math.abs(lo), Math.abs(hi)) / 2;
+  if (span === 0 || (span >= 5e-11 && span <= 5e12)) return 0;
+  return -Math.round(Math.log2(span)) - 1;
+}
+
 /**
  * Merges lines onto the union of their x values. A line has `undefined` where
  * it has no point (uPlot joins across those) and `null` where its value is not
  * finite or not drawable on a log axis (uPlot breaks the line there, so a NaN
- * shows as a gap rather than vanishing).
+ * shows as a gap rather than vanishing). With `breakGaps` (time axes), a
+ * pause far longer than the line's usual spacing gets a `null` too, at a
+ * slot in between (added when no other line has one): a gap, not a straight
+ * line across days nobody logged. Values are drawn times 2^`yExp`.
  */
-export function alignLines(lines: PreparedLine[], logScale: boolean): AlignedColumns {
-  const total = lines.reduce((n, l) => n + l.x.length, 0);
+export function alignLines(lines: PreparedLine[], logScale: boolean, breakGaps = false, yExp = 0): AlignedColumns {
+  const gaps = lines.map((line) => (breakGaps ? Array.from(gapStarts(line.x), (i) => line.x[i] + (line.x[i + 1] - line.x[i]) / 2) : []));
+  const total = lines.reduce((n, l, i) => n + l.x.length + gaps[i].length, 0);
   const merged = new Float64Array(total);
   let offset = 0;
-  for (const line of lines) {
+  lines.forEach((line, i) => {
     merged.set(line.x, offset);
-    offset += line.x.length;
-  }
+    merged.set(gaps[i], offset + line.x.length);
+    offset += line.x.length + gaps[i].length;
+  });
   merged.sort();
   let unique = 0;
   for (let i = 0; i < merged.length; i++) if (i === 0 || merged[i] !== merged[unique - 1]) merged[unique++] = merged[i];
   const xs = merged.slice(0, unique);
 
   const columns: AlignedColumns = [xs];
-  const drawable = (v: number) => (Number.isFinite(v) && (!logScale || v > 0) ? v : null);
-  for (const line of lines) {
+  const drawable = (v: number) => (Number.isFinite(v) && (!logScale || logDrawable(v)) ? (yExp ? timesPow2(v, yExp) : v) : null);
+  lines.forEach((line, l) => {
     const ys = [line.raw, ...(line.smooth ? [line.smooth] : [])];
     const outs = ys.map(() => new Array<number | null | undefined>(xs.length));
     let j = 0;
@@ -207,8 +255,12 @@ export function alignLines(lines: PreparedLine[], logScale: boolean): AlignedCol
       while (xs[j] < line.x[i]) j++;
       for (let s = 0; s < ys.length; s++) outs[s][j] = drawable(ys[s][i]);
     }
+    for (const at of gaps[l]) {
+      const slot = lowerBound(xs, at);
+      for (const out of outs) out[slot] = null;
+    }
     columns.push(...outs);
-  }
+  });
   return columns;
 }
 

@@ -94,6 +94,7 @@ export function reductionNote(chart: LineChart | undefined, series: readonly Ser
   if (bucket > 1) parts.push(`${formatCount(chart.drawn)} of ${formatCount(Math.max(total, chart.drawn))} points · min/max per ${formatCount(bucket)} steps`);
   else if (chart.drawn < chart.total) parts.push(`${formatCount(chart.drawn)} of ${formatCount(chart.total)} points · min/max per pixel`);
   if (chart.nonFinite) parts.push(`${formatCount(chart.nonFinite)} NaN/Inf marked ▼`);
+  if (chart.notPositive) parts.push(`${formatCount(chart.notPositive)} ≤ 0 or beyond 1e±30: not on the log scale`);
   return parts.join(' · ');
 }
 

@@ -95,8 +95,8 @@ export function buildModel(gridRows: QueryRow[], idleRows: QueryRow[], straggler
   for (const row of gridRows) seriesFor(row);
   if (!byKey.size) return undefined;
 
-  // Hosts in natural order (node-2 before node-10), then devices.
-  const series = [...byKey.values()].sort((a, b) => collator.compare(a.host, b.host) || a.device - b.device);
+  // Hosts in natural order (node-2 before node-10), then devices; the grid's rows may name more series than maxSeries.
+  const series = [...byKey.values()].sort((a, b) => collator.compare(a.host, b.host) || a.device - b.device).slice(0, maxSeries);
   const rowOf = new Map(series.map((s, i) => [keyOf(s.host, s.device), i]));
 
   const first = gridRows[0];
@@ -108,7 +108,9 @@ export function buildModel(gridRows: QueryRow[], idleRows: QueryRow[], straggler
   for (const row of gridRows) {
     const col = Math.round((toNumber(row.bt) - start) / bucketMs);
     if (!(col >= 0 && col < columns)) continue;
-    const i = rowOf.get(keyOf(String(row.h ?? ''), toNumber(row.d)))! * columns + col;
+    const r = rowOf.get(keyOf(String(row.h ?? ''), toNumber(row.d)));
+    if (r === undefined) continue;
+    const i = r * columns + col;
     cells[i] = toNumber(row.v);
     counts[i] = toNumber(row.n);
   }
@@ -146,7 +148,7 @@ export function buildModel(gridRows: QueryRow[], idleRows: QueryRow[], straggler
     idleShare: coveredSeconds > 0 ? idleSeconds / coveredSeconds : NaN,
     stragglers: series.filter((s) => s.straggler),
     noun: series.every((s) => s.device === NO_DEVICE) ? 'host' : 'GPU',
-    truncated: idleRows.length >= maxSeries,
+    truncated: idleRows.length >= maxSeries || byKey.size > maxSeries,
   };
 }
 

@@ -6,7 +6,7 @@ import { PALETTE, colorFor } from '../../chart/colors.js';
 import { toNumber } from '../../chart/format.js';
 import { wildcardPart } from '../../internal/pattern.js';
 import type { QueryRow } from '../../sources/source.js';
-import { ROW_LIMIT, STAT_INDEX, type GroupBy, type Stat } from './metric-chart.queries.js';
+import { MAX_LINES, ROW_LIMIT, STAT_INDEX, type GroupBy, type Stat } from './metric-chart.queries.js';
 
 export interface ChartLine {
   id: string;
@@ -43,6 +43,8 @@ export interface ChartModel {
   bucketMs: number;
   /** The answer hit the row limit: the last series were left out. */
   truncated: boolean;
+  /** Series the patterns match in the range (more than `lines` when some were left out). */
+  matched: number;
   /** Most series a bucket's statistics were taken across (stat mode). */
   across: number;
 }
@@ -101,7 +103,9 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
   };
   let newest = -Infinity;
   let across = 0;
+  let matched = 0;
   for (const row of rows) {
+    matched = Math.max(matched, toNumber(row.series_n) || 0);
     const run = String(row.run);
     const t = toNumber(row.t) / 1000;
     const unit = options.unit ?? String(row.unit_text ?? '');
@@ -127,7 +131,7 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
   let list = [...drafts.values()];
   // At the row limit the last series may be cut short: leave it out rather than draw half of it.
   if (truncated && list.length > 1) list.pop();
-  if (!options.stats.length) list.sort((a, b) => natural.compare(a.label, b.label));
+  if (!options.stats.length) list = list.sort((a, b) => natural.compare(a.label, b.label)).slice(0, MAX_LINES);
   const axis = [...times].sort((a, b) => a - b);
   const perRun = new Map<string, number>();
   const lines = list.map((draft, i): ChartLine => {
@@ -153,7 +157,7 @@ export function buildModel(rows: QueryRow[], options: ModelOptions): ChartModel 
       nonFiniteBy: draft.nonFinite,
     };
   });
-  return { times: axis, lines, newest: Number.isFinite(newest) ? newest : NaN, bucketMs, truncated, across };
+  return { times: axis, lines, newest: Number.isFinite(newest) ? newest : NaN, bucketMs, truncated, matched: options.stats.length ? lines.length : Math.max(matched, lines.length), across };
 }
 
 /** The unit of the y axis: the one every line shares, else none. */

@@ -14,6 +14,8 @@ export type GroupBy = (typeof GROUP_BYS)[number];
 
 /** Rows one answer may hold: about 60 series at 600 buckets. */
 export const ROW_LIMIT = 40_000;
+/** Most lines drawn; a pattern matching more says how many and draws the first (uPlot slows with each series). */
+export const MAX_LINES = 60;
 /** More patterns than this is a typo, not a chart. */
 export const MAX_PATTERNS = 32;
 
@@ -65,7 +67,7 @@ const ms = (value: number | undefined) => (value && Number.isFinite(value) ? Mat
 
 /**
  * Per time bucket, per series: the mean of the finite values, and how many
- * values were NaN/±Inf (`nonfinite`). With `across`, the series' bucket means
+ * values were NaN/±Inf (`nonfinite`); `series_n` counts the series matched. With `across`, the series' bucket means
  * are reduced across series per run instead: `n` series, their mean (`mean`)
  * and `stats` = [min, max, p10, p50, p90, p99], quantiles interpolated
  * linearly between the series' values (numpy's default).
@@ -99,7 +101,8 @@ export function metricChartQuery(input: MetricChartQueryInput): RowQuery {
   if({to_ms:Int64} = 0, newest, least(newest, fromUnixTimestamp64Milli({to_ms:Int64}))) AS upto,
   greatest(1, (toUnixTimestamp64Milli(upto) - toUnixTimestamp64Milli(first)) / {buckets:UInt32}) AS raw_ms,
   pow(10, floor(log10(raw_ms))) AS mag,
-  toInt64(multiIf(raw_ms <= mag, 1, raw_ms <= 2 * mag, 2, raw_ms <= 5 * mag, 5, 10) * mag) AS width_ms
+  toInt64(multiIf(raw_ms <= mag, 1, raw_ms <= 2 * mag, 2, raw_ms <= 5 * mag, 5, 10) * mag) AS width_ms,
+  (SELECT uniqExact(run_id, if({by_metric:UInt8}, metric, ''), if({by_host:UInt8}, host, '')) FROM {{table}} WHERE ${MATCH} AND ${WINDOW} AND ${ZOOM}) AS series_total
 SELECT
   run_id AS run,
   if({across:UInt8}, '', sm) AS m,
@@ -111,7 +114,8 @@ SELECT
   sum(nf) AS nonfinite,
   anyIf(u, u != '') AS unit_text,
   toUnixTimestamp64Milli(max(last_time)) AS last_ms,
-  any(width_ms) AS bucket_ms
+  any(width_ms) AS bucket_ms,
+  any(series_total) AS series_n
 FROM (
   SELECT run_id, if({by_metric:UInt8}, metric, '') AS sm, if({by_host:UInt8}, host, '') AS sh,
     intDiv(toUnixTimestamp64Milli(event_time), width_ms) * width_ms AS t_ms,

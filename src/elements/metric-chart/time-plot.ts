@@ -8,7 +8,9 @@
 import uPlot from 'uplot';
 import { DASHES } from '../../chart/colors.js';
 import { formatWithUnit } from '../../chart/format.js';
+import { logDrawable, timesPow2, yExponent } from '../../chart/series-data.js';
 import type { CanvasTheme } from '../../chart/uplot.styles.js';
+import { gapStarts } from '../../decimate/gaps.js';
 
 const BYTES = /^(B|bytes?)(\/s)?$/i;
 /** Tick steps for byte units, so ticks fall on 256 MiB, 1 GiB… rather than 477 MiB. */
@@ -41,6 +43,10 @@ export class TimePlot {
   private layout = '';
   private lines: PlotLine[] = [];
   private readonly mount: HTMLElement;
+  /** Model bucket of each x uPlot draws (-1: a slot added to break the line at a gap in time). */
+  private slots: number[] = [];
+  /** y values are drawn times 2^yExp (0 unless too large or small for uPlot's axis). */
+  yExp = 0;
   /** Called with the bucket under the cursor and its x offset in the plot, or undefined when it leaves. */
   onCursor: ((index: number | undefined, left: number) => void) | undefined;
   /** Called with the time range (epoch s) a user selected by dragging, or undefined on a double click (zoom out). */
@@ -69,9 +75,10 @@ export class TimePlot {
   update(times: number[], lines: PlotLine[], options: PlotOptions): void {
     this.lines = lines;
     if (options.width <= 0 || options.height <= 0) return;
-    // A log scale has no place for zero or below: those points become gaps.
-    const columns = lines.map((l) => (options.logScale ? l.values.map((v) => (v !== null && v > 0 ? v : null)) : l.values));
-    const data = [times, ...columns] as uPlot.AlignedData;
+    const { xs, slots, columns } = plotColumns(times, lines, options.logScale);
+    this.slots = slots;
+    this.yExp = yExponent(columns, options.logScale);
+    const data = [xs, ...(this.yExp ? columns.map((c) => c.map((v) => (v == null ? v : timesPow2(v, this.yExp)))) : columns)] as uPlot.AlignedData;
     const layout = JSON.stringify([lines.map((l) => [l.id, l.label, l.color, l.dash]), options.unit, options.logScale, options.theme, options.sync?.key]);
     if (!this.plot || layout !== this.layout) {
       this.plot?.destroy();
@@ -117,7 +124,7 @@ export class TimePlot {
         axis(),
         {
           // A log axis leaves its minor ticks unlabelled (null).
-          ...axis((_u, ticks) => ticks.map((t) => (t == null ? '' : formatWithUnit(t, unit)))),
+          ...axis((_u, ticks) => ticks.map((t) => (t == null ? '' : formatWithUnit(timesPow2(t, -this.yExp), unit)))),
           // As wide as the longest label ("5.25 batch/s"), so units never get clipped.
           size: (u, values) => {
             if (!values?.length) return 40;
@@ -137,8 +144,8 @@ export class TimePlot {
           stroke: line.color,
           width: 1.5,
           dash: DASHES[line.dash % DASHES.length],
-          // Buckets without a point (a series sampled less often than the bucket width) are bridged.
-          spanGaps: true,
+          // Buckets without a point (undefined: a series sampled less often than the bucket width) are bridged; null breaks the line.
+          spanGaps: false,
         })),
       ],
       hooks: {
@@ -156,10 +163,46 @@ export class TimePlot {
           (u) => {
             const idx = u.cursor.idx;
             const left = u.cursor.left ?? -1;
-            this.onCursor?.(idx == null || left < 0 ? undefined : idx, left);
+            const bucket = idx == null || left < 0 ? -1 : (this.slots[idx] ?? -1);
+            this.onCursor?.(bucket < 0 ? undefined : bucket, left);
           },
         ],
       },
     };
   }
+}
+
+/**
+ * uPlot's columns from the model's: a bucket a line has no value in is
+ * undefined (bridged); a pause far longer than the usual spacing is null (the
+ * line breaks), in a slot added between the buckets when none lies there; a
+ * value a log axis cannot place is null too.
+ */
+function plotColumns(times: number[], lines: PlotLine[], logScale: boolean) {
+  const xs: number[] = [];
+  const slots: number[] = [];
+  const pauses = gapStarts(times);
+  for (let i = 0, g = 0; i < times.length; i++) {
+    xs.push(times[i]);
+    slots.push(i);
+    if (pauses[g] === i) {
+      xs.push((times[i] + times[i + 1]) / 2);
+      slots.push(-1);
+      g++;
+    }
+  }
+  const columns = lines.map((line) => {
+    const out = new Array<number | null | undefined>(xs.length);
+    const at: number[] = [];
+    const when: number[] = [];
+    slots.forEach((i, j) => {
+      const v = i < 0 ? null : line.values[i];
+      out[j] = v === null ? (i < 0 ? null : undefined) : logScale && !logDrawable(v) ? null : v;
+      if (v !== null) at.push(j), when.push(xs[j]);
+    });
+    // A line paused while others went on breaks at the first slot of its own pause.
+    for (const k of gapStarts(when)) if (at[k] + 1 < at[k + 1]) out[at[k] + 1] = null;
+    return out;
+  });
+  return { xs, slots, columns };
 }
