@@ -8,7 +8,7 @@
 import { html, nothing, render } from 'lit';
 import { colorFor, configure, DEFAULT_HEALTH_CHECKS, type HealthCheck, type HealthSelectDetail, type TrainwatchFilters } from '../src/index.js';
 import '../src/define.js';
-import { detailHref, TABS, type View } from './panels.js';
+import { detailHref, parseRoute, TABS, type MetricRoute, type View } from './panels.js';
 
 declare const __TRAINWATCH_DEMO__: { url: string; runs: string[] };
 
@@ -22,33 +22,8 @@ for (const run of __TRAINWATCH_DEMO__.runs) colorFor(run);
 const HEALTH = { id: 'health', label: 'Health' };
 const LEVELS = [HEALTH, ...TABS];
 
-/** The metric view's details, from the hash: `#metric?run=…&metric=…&from=…&to=…&axis=…&back=…`. */
-interface MetricRoute {
-  run: string;
-  metric: string;
-  axis: 'step' | 'time';
-  from?: string;
-  to?: string;
-  /** The host of a per-host line (empty: every host). */
-  host: string;
-  /** The level the user came from, for the breadcrumb. */
-  back: string;
-}
-
-function readHash(): { route: string; metric?: MetricRoute } {
-  const [route, query = ''] = location.hash.slice(1).split('?');
-  const params = new URLSearchParams(query);
-  if (route === 'metric' && params.get('run') && params.get('metric')) {
-    const axis = params.get('axis') === 'time' ? 'time' : 'step';
-    // The rollup links with epoch ms (a day's bounds); the element's time axis counts in seconds.
-    const seconds = (ms: string | null) => (ms && Number.isFinite(Number(ms)) ? String(Number(ms) / 1000) : undefined);
-    const from = params.get('from') || seconds(params.get('from_ms'));
-    const to = params.get('to') || seconds(params.get('to_ms'));
-    const back = LEVELS.some((l) => l.id === params.get('back')) ? params.get('back')! : HEALTH.id;
-    return { route, metric: { run: params.get('run')!, metric: params.get('metric')!, axis, from, to, host: params.get('host') ?? '', back } };
-  }
-  return { route: LEVELS.some((l) => l.id === route) ? route : HEALTH.id };
-}
+/** The level and its details, from the hash (see `parseRoute`). */
+const readHash = () => parseRoute(location.hash, LEVELS.map((l) => l.id));
 
 const state = {
   ...readHash(),

@@ -22,6 +22,44 @@ export interface View {
   back: string;
 }
 
+/** The metric view's details, from the hash: `#metric?run=…&metric=…&from=…&to=…&axis=…&back=…`. */
+export interface MetricRoute {
+  run: string;
+  metric: string;
+  axis: 'step' | 'time';
+  /** The zoomed range, as numbers in text (steps, or epoch seconds on the time axis); unset: not zoomed. */
+  from?: string;
+  to?: string;
+  /** The host of a per-host line (empty: every host). */
+  host: string;
+  /** The level the user came from, for the breadcrumb: always one of the levels. */
+  back: string;
+}
+
+/**
+ * The level and details a hash names. Anything a link may carry is data or
+ * dropped: an unknown level is the first of `levels`, `back` is a level (never
+ * a URL), `axis` is step or time, and `from` / `to` / `from_ms` / `to_ms` that
+ * are not finite numbers are ignored (the whole run shows), never NaN ranges.
+ */
+export function parseRoute(hash: string, levels: readonly string[]): { route: string; metric?: MetricRoute } {
+  const at = hash.indexOf('?');
+  const route = (at < 0 ? hash : hash.slice(0, at)).replace(/^#/, '');
+  const params = new URLSearchParams(at < 0 ? '' : hash.slice(at + 1));
+  const number = (text: string | null) => (text?.trim() && Number.isFinite(Number(text)) ? Number(text) : undefined);
+  const run = params.get('run');
+  const metric = params.get('metric');
+  if (route === 'metric' && run && metric) {
+    const axis = params.get('axis') === 'time' ? 'time' : 'step';
+    // The rollup links with epoch ms (a day's bounds); the element's time axis counts in seconds.
+    const ms = (name: string) => number(params.get(name)) ?? (number(params.get(`${name}_ms`)) ?? NaN) / 1000;
+    const [from, to] = [ms('from'), ms('to')].map((n) => (Number.isFinite(n) ? String(n) : undefined));
+    const back = levels.find((l) => l === params.get('back')) ?? levels[0];
+    return { route, metric: { run, metric, axis, from, to, host: params.get('host') ?? '', back } };
+  }
+  return { route: levels.find((l) => l === route) ?? levels[0] };
+}
+
 /** Where a chart's ↗ opens one metric in depth (the charts fill in run, metric and the visible range). */
 export const detailHref = (back: string) => `#metric?run={run}&metric={metric}&host={host}&from={from}&to={to}&axis={axis}&back=${back}`;
 

@@ -9,6 +9,7 @@
  * follows the link.
  */
 import { css, html, nothing, type TemplateResult } from 'lit';
+import { encodePart, isWebLink } from '../internal/links.js';
 import type { XAxisMode } from './series-data.js';
 
 /** What a `trainwatch-open-detail` event carries: the line, and the visible range when zoomed. */
@@ -37,7 +38,7 @@ export function fillDetailHref(template: string, detail: OpenDetailDetail): stri
     to: detail.to,
     axis: detail.axis,
   };
-  return template.replace(/\{(run|metric|host|from|to|axis)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
+  return template.replace(/\{(run|metric|host|from|to|axis)\}/g, (_, name: string) => encodePart(String(values[name] ?? '')));
 }
 
 /**
@@ -60,16 +61,19 @@ function open(event: Event, host: HTMLElement, detail: OpenDetailDetail) {
 
 /**
  * The affordance for one line: nothing when `template` is unset; a link to the
- * filled template; or, for an empty template, a button that only fires the
- * event (a page that routes itself and wants no URL).
+ * filled template; or, for an empty template (or one that is not an http(s)
+ * link), a button that only fires the event (a page that routes itself and
+ * wants no URL).
  */
 export function renderOpenDetail(host: HTMLElement, template: string | undefined, detail: OpenDetailDetail): TemplateResult | typeof nothing {
   if (template === undefined || template === null) return nothing;
   const label = `Open ${detail.metric} of ${detail.run}${detail.host ? ` on ${detail.host}` : ''} in detail`;
-  if (!template.trim()) {
+  const href = fillDetailHref(template, detail);
+  // Anything but a web link (`javascript:…`) gets the button: the event, never a script to click.
+  if (!template.trim() || !isWebLink(href)) {
     return html`<button type="button" class="open-detail" part="open-detail" aria-label=${label} title=${label} @click=${(e: Event) => open(e, host, detail)}>↗</button>`;
   }
-  return html`<a class="open-detail" part="open-detail" href=${fillDetailHref(template, detail)} aria-label=${label} title=${label} @click=${(e: Event) => open(e, host, detail)}>↗</a>`;
+  return html`<a class="open-detail" part="open-detail" href=${href} aria-label=${label} title=${label} @click=${(e: Event) => open(e, host, detail)}>↗</a>`;
 }
 
 export const openDetailStyles = css`

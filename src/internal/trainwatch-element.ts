@@ -8,6 +8,7 @@ import { ContextConsumer } from '@lit/context';
 import { LitElement } from 'lit';
 import { onConfigure, pageSource, type SourceConfig } from '../store/registry.js';
 import { filterContext, type PageFilters } from './filter-context.js';
+import { pollIntervalError } from './invalid.js';
 import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } from './source-context.js';
 
 export type DataState = 'loading' | 'ready' | 'empty' | 'error';
@@ -115,8 +116,13 @@ export class TrainwatchElement extends LitElement {
       password: this.password,
       token: this.token,
       table: this.table?.trim() || undefined,
-      pollInterval: this.pollInterval && this.pollInterval > 0 ? this.pollInterval : undefined,
+      pollInterval: this.pollInterval && !this.pollIntervalError() ? this.pollInterval : undefined,
     });
+  }
+
+  /** The message for a `poll-interval` outside 250 ms to a day, if it is (every element shows it as its error). */
+  protected pollIntervalError(): string | undefined {
+    return pollIntervalError(this.pollInterval, this.getAttribute('poll-interval'));
   }
 
   /** Records the state and fires `trainwatch-state` when it changed. */

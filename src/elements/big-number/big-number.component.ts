@@ -8,6 +8,7 @@ import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.j
 import { parseList } from '../../internal/list.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { changeOver, DIRECTIONS, formatBig, parseThresholds, sparkPath, thresholdLevel, type Direction, type Level } from './big-number.format.js';
@@ -176,12 +177,13 @@ export class BigNumber extends TrainwatchElement {
   /** Parsed attributes, or the message saying which one is wrong. */
   private settings(): Settings | string {
     try {
-      if (!AGGREGATES.includes(this.aggregate)) return `aggregate must be one of ${AGGREGATES.join(', ')}; got "${this.aggregate}".`;
-      if (!DIRECTIONS.includes(this.direction)) return `direction must be ${DIRECTIONS.join(' or ')}; got "${this.direction}".`;
+      if (!AGGREGATES.includes(this.aggregate)) return `aggregate must be one of ${AGGREGATES.join(', ')}; ${got(this.aggregate)}.`;
+      if (!DIRECTIONS.includes(this.direction)) return `direction must be ${DIRECTIONS.join(' or ')}; ${got(this.direction)}.`;
       if (this.decimals != null && !(Number.isInteger(this.decimals) && this.decimals >= 0 && this.decimals <= 10)) {
-        return `decimals must be a whole number from 0 to 10; got "${this.getAttribute('decimals') ?? this.decimals}".`;
+        return `decimals must be a whole number from 0 to 10; ${got(this.getAttribute('decimals') ?? this.decimals)}.`;
       }
-      if (this.pollInterval != null && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+      const interval = this.pollIntervalError();
+      if (interval) return interval;
       const window = parseWindow(this.shownWindow);
       const thresholds = parseThresholds(this.thresholds);
       // Counts are of sparse events (checkpoints): a quiet spell is not stale data.
@@ -191,7 +193,7 @@ export class BigNumber extends TrainwatchElement {
         try {
           staleAfter = stale ? parseWindow(stale) : 0;
         } catch {
-          return `stale-after must be a duration such as 30s, 5m or 1h, or "never"; got "${stale.slice(0, 40)}".`;
+          return `stale-after must be a duration such as 30s, 5m or 1h, or "never"; ${got(stale)}.`;
         }
       }
       return { window, staleAfter, thresholds };

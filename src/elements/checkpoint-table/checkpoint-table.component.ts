@@ -6,6 +6,7 @@ import { cardStyles } from '../../internal/card.styles.js';
 import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { checkpointColumns, parseList, sortCheckpoints, TEXT_COLUMNS, type SortDirection } from './checkpoint-table.columns.js';
@@ -234,11 +235,10 @@ export class CheckpointTable extends TrainwatchElement {
   private configError(): string | undefined {
     const limit = this.limit;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      return `limit must be a whole number from 1 to ${MAX_LIMIT}; got "${this.getAttribute('limit') ?? limit}".`;
+      return `limit must be a whole number from 1 to ${MAX_LIMIT}; ${got(this.getAttribute('limit') ?? limit)}.`;
     }
     if (!this.metric.trim()) return 'metric must name the checkpoint metric (default checkpoint.saved).';
-    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
-    return undefined;
+    return this.pollIntervalError();
   }
 
   private computeState(rows: number): { state: DataState; message: string } {

@@ -9,6 +9,7 @@ import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.j
 import { parseList } from '../../internal/list.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { columnX, drawHeatmap, drawMeanLine } from './gpu-util.draw.js';
@@ -223,13 +224,12 @@ export class GpuUtil extends TrainwatchElement {
     }
     if (!(this.metric ?? '').trim()) return 'metric must name a metric or a pattern such as sys.gpu.*.util_percent.';
     if (!(Number.isFinite(this.idleThreshold) && this.idleThreshold >= 0)) {
-      return `idle-threshold must be a percentage ≥ 0; got "${this.getAttribute('idle-threshold') ?? this.idleThreshold}".`;
+      return `idle-threshold must be a percentage ≥ 0; ${got(this.getAttribute('idle-threshold') ?? this.idleThreshold)}.`;
     }
     if (!(Number.isFinite(this.stragglerGap) && this.stragglerGap >= 0)) {
-      return `straggler-gap must be a number of points ≥ 0; got "${this.getAttribute('straggler-gap') ?? this.stragglerGap}".`;
+      return `straggler-gap must be a number of points ≥ 0; ${got(this.getAttribute('straggler-gap') ?? this.stragglerGap)}.`;
     }
-    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
-    return undefined;
+    return this.pollIntervalError();
   }
 
   private queryInput(): UtilQueryInput | undefined {

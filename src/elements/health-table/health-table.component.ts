@@ -7,6 +7,7 @@ import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { parseChecksAttribute, resolveChecks, type HealthCheck, type ResolvedCheck } from './health-table.checks.js';
@@ -184,18 +185,17 @@ export class HealthTable extends TrainwatchElement {
 
   private configError(): string | undefined {
     if (!Number.isInteger(this.days) || this.days < 1 || this.days > MAX_DAYS) {
-      return `days must be a whole number from 1 to ${MAX_DAYS}; got "${this.getAttribute('days') ?? this.days}".`;
+      return `days must be a whole number from 1 to ${MAX_DAYS}; ${got(this.getAttribute('days') ?? this.days)}.`;
     }
     const zone = timeZoneError(this.timezone);
     if (zone) return zone;
-    if (this.rows !== 'runs' && this.rows !== 'checks') return `rows must be "runs" or "checks"; got "${this.rows}".`;
-    if (this.combine !== 'min' && this.combine !== 'mean') return `combine must be "min" or "mean"; got "${this.combine}".`;
+    if (this.rows !== 'runs' && this.rows !== 'checks') return `rows must be "runs" or "checks"; ${got(this.rows)}.`;
+    if (this.combine !== 'min' && this.combine !== 'mean') return `combine must be "min" or "mean"; ${got(this.combine)}.`;
     if (this.runs.length > MAX_RUNS) return `run lists ${this.runs.length} runs; at most ${MAX_RUNS}.`;
     if (this.rows === 'checks' && this.runs.length > 1) return `rows="checks" shows one run; got ${this.runs.length} (${this.runs.join(', ')}).`;
     const checks = this.checkList();
     if (typeof checks === 'string') return checks;
-    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
-    return undefined;
+    return this.pollIntervalError();
   }
 
   private query(): RowQuery | undefined {

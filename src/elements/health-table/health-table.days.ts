@@ -4,6 +4,7 @@
  * browser knows every zone and its daylight-saving rules) and reach SQL as an
  * array of numbers, so a zone name never has to be valid for ClickHouse too.
  */
+import { got } from '../../internal/invalid.js';
 
 export interface Day {
   /** `YYYY-MM-DD` in the table's zone. */
@@ -49,7 +50,7 @@ export function timeZoneError(timeZone: string): string | undefined {
     formatter(timeZone);
     return undefined;
   } catch {
-    return `timezone must be an IANA time zone such as "UTC" or "Europe/Paris"; got "${timeZone}".`;
+    return `timezone must be an IANA time zone such as "UTC" or "Europe/Paris"; ${got(timeZone)}.`;
   }
 }
 

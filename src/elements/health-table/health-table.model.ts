@@ -7,6 +7,7 @@ import { toCsv } from '../../internal/export.js';
 import { describeResult, type ResolvedCheck } from './health-table.checks.js';
 import type { Day } from './health-table.days.js';
 import { emptyCell, type HealthCell, type HealthData } from './health-table.queries.js';
+import { encodePart } from '../../internal/links.js';
 
 export type Status = 'good' | 'warn' | 'bad' | 'none';
 export type Layout = 'runs' | 'checks';
@@ -153,7 +154,7 @@ export function expandHref(template: string, detail: HealthSelectDetail, base = 
     metric: detail.metric,
     score: detail.score === null ? '' : detail.score.toFixed(2),
   };
-  const href = template.replace(PLACEHOLDER, (_, name: string) => encodeURIComponent(values[name]));
+  const href = template.replace(PLACEHOLDER, (_, name: string) => encodePart(values[name]));
   try {
     const url = new URL(href, base);
     return url.protocol === 'http:' || url.protocol === 'https:' ? href : undefined;

@@ -14,6 +14,7 @@ import { SeriesController } from '../../store/series-controller.js';
 import type { DetailView, SeriesBuffer } from '../../store/series.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState, type DataStateDetail } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import { lossChartStyles } from './loss-chart.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
 import { exportMenuStyles } from '../../internal/export-menu.js';
@@ -45,7 +46,7 @@ const X_AXES: XAxisMode[] = ['step', 'time', 'relative'];
  *   `{run}`, `{metric}`, `{from}`, `{to}` and `{axis}` are replaced, URL-encoded, by the line's run and
  *   metric and the visible range (steps, or epoch seconds on a time axis; empty when not zoomed).
  *   Set, each legend entry gets a ↗ link there; set but empty, a ↗ button that only fires
- *   `trainwatch-open-detail`. Unset (default): no ↗.
+ *   `trainwatch-open-detail`. Unset (default): no ↗. Only http(s) links are made: any other scheme (`javascript:`) gets the button.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Dragging across the plot zooms into that range: on the step axis, a range the
@@ -291,10 +292,9 @@ export class LossChart extends TrainwatchElement {
   }
 
   private configError(): string | undefined {
-    if (!X_AXES.includes(this.xAxis)) return `x-axis must be one of ${X_AXES.join(', ')}; got "${this.xAxis}".`;
-    if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; got "${this.getAttribute('smoothing') ?? this.smoothing}".`;
-    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
-    return undefined;
+    if (!X_AXES.includes(this.xAxis)) return `x-axis must be one of ${X_AXES.join(', ')}; ${got(this.xAxis)}.`;
+    if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; ${got(this.getAttribute('smoothing') ?? this.smoothing)}.`;
+    return this.pollIntervalError();
   }
 
   private lineSpecs(series: SeriesBuffer[]): LineSpec[] {

@@ -66,7 +66,7 @@ export function bucketsFor(width: number): number {
  *   `{run}`, `{metric}`, `{host}`, `{from}`, `{to}` and `{axis}` are replaced, URL-encoded, by the series' run,
  *   metric and host and the visible time range (epoch seconds; empty when not zoomed; `{axis}` is `time`).
  *   Set, each legend entry that is one metric (not a statistic, not grouped by host) gets a ↗ link there;
- *   set but empty, a ↗ button that only fires `trainwatch-open-detail`. Unset (default): no ↗.
+ *   set but empty, a ↗ button that only fires `trainwatch-open-detail`. Unset (default): no ↗. Only http(s) links are made: any other scheme (`javascript:`) gets the button.
  * @attr theme - `light`, `dark`, or unset to follow the system.
  *
  * Each line is the mean of its series' finite values per time bucket, about
@@ -317,7 +317,8 @@ export class MetricChart extends TrainwatchElement {
       config.stats = parseStats(this.stat);
       config.groupBy = parseGroupBy(this.groupBy);
       if (patterns.length > MAX_PATTERNS) throw new Error(`metric lists ${patterns.length} names; at most ${MAX_PATTERNS} fit one chart.`);
-      if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) throw new Error(`poll-interval must be at least 250 ms; got "${this.pollInterval}".`);
+      const interval = this.pollIntervalError();
+      if (interval) throw new Error(interval);
     } catch (error) {
       config.error = (error as Error).message;
     }
@@ -451,7 +452,8 @@ export class MetricChart extends TrainwatchElement {
     const bucket = model.bucketMs < 1000 ? `${model.bucketMs} ms` : formatDuration(model.bucketMs / 1000);
     const { stats } = this.config;
     const parts = [stats.length ? `${stats.join(', ')} across ${model.across} series per ${bucket}` : `mean per ${bucket}`];
-    if (model.truncated) parts.push(`only the first ${model.lines.length} series fit: narrow the pattern`);
+    if (model.matched > model.lines.length) parts.push(`${model.matched.toLocaleString('en-US')} series match; showing the first ${model.lines.length}: narrow the pattern`);
+    else if (model.truncated) parts.push(`only the first ${model.lines.length} series fit: narrow the pattern`);
     return parts.join(' · ');
   }
 

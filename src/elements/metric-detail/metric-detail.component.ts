@@ -12,6 +12,7 @@ import { ClockController } from '../../internal/clock-controller.js';
 import { exportMenuStyles } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataStateDetail } from '../../internal/trainwatch-element.js';
+import { got, quote } from '../../internal/invalid.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { SeriesController } from '../../store/series-controller.js';
 import type { DetailView, SeriesBuffer } from '../../store/series.js';
@@ -362,12 +363,12 @@ export class MetricDetail extends TrainwatchElement {
   }
 
   private configError(): string | undefined {
-    if (!X_AXES.includes(this.xAxis)) return `x-axis must be one of ${X_AXES.join(', ')}; got "${this.xAxis}".`;
-    if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; got "${this.getAttribute('smoothing') ?? this.smoothing}".`;
-    if (!(this.spikeThreshold > 0)) return `spike-threshold must be a number above 0; got "${this.getAttribute('spike-threshold') ?? this.spikeThreshold}".`;
-    if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+    if (!X_AXES.includes(this.xAxis)) return `x-axis must be one of ${X_AXES.join(', ')}; ${got(this.xAxis)}.`;
+    if (!(this.smoothing >= 0 && this.smoothing < 1)) return `smoothing must be a number from 0 to 0.999; ${got(this.getAttribute('smoothing') ?? this.smoothing)}.`;
+    if (!(this.spikeThreshold > 0)) return `spike-threshold must be a number above 0; ${got(this.getAttribute('spike-threshold') ?? this.spikeThreshold)}.`;
+    if (this.pollIntervalError()) return this.pollIntervalError();
     // A metric name is matched exactly; a `*` pattern here would quietly match nothing.
-    if (this.shownMetric.includes('*')) return `metric-detail shows one metric; "${this.shownMetric}" is a pattern (use <metric-chart> for patterns).`;
+    if (this.shownMetric.includes('*')) return `metric-detail shows one metric; ${quote(this.shownMetric)} is a pattern (use <metric-chart> for patterns).`;
     return undefined;
   }
 

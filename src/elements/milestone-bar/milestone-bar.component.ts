@@ -148,7 +148,8 @@ export class MilestoneBar extends TrainwatchElement {
   private config(): Config {
     try {
       if (!this.metric.trim()) return { error: 'metric must name a cumulative metric (default tokens_total).' };
-      if (this.pollInterval !== undefined && !(this.pollInterval >= 250)) return { error: `poll-interval must be at least 250 ms; got "${this.pollInterval}".` };
+      const interval = this.pollIntervalError();
+      if (interval) return { error: interval };
       return { targets: parseTargets(this.targets), windowSeconds: parseWindow(this.rateWindow) };
     } catch (error) {
       return { error: (error as Error).message };

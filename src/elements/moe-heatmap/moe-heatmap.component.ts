@@ -7,6 +7,7 @@ import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { buildHeatmap, formatCell, NORMALIZE, ROW_ORDERS, scaleOf, type HeatmapView, type Normalize, type RowOrder } from './moe-heatmap.model.js';
@@ -142,12 +143,12 @@ export class MoeHeatmap extends TrainwatchElement {
   }
 
   private configError(): string | undefined {
-    if (!NORMALIZE.includes(this.normalization)) return `normalize must be one of ${NORMALIZE.join(', ')}; got "${this.normalization}".`;
-    if (!ROW_ORDERS.includes(this.rowOrder)) return `row-order must be one of ${ROW_ORDERS.join(', ')}; got "${this.rowOrder}".`;
+    if (!NORMALIZE.includes(this.normalization)) return `normalize must be one of ${NORMALIZE.join(', ')}; ${got(this.normalization)}.`;
+    if (!ROW_ORDERS.includes(this.rowOrder)) return `row-order must be one of ${ROW_ORDERS.join(', ')}; ${got(this.rowOrder)}.`;
     if (!this.metric.trim()) return 'metric must not be empty.';
     if (!this.rowField.trim()) return 'row-field must name a tags_json field.';
     if (!this.columnField.trim()) return 'column-field must name a tags_json field.';
-    return stepError(this.step);
+    return stepError(this.step) ?? this.pollIntervalError();
   }
 
   protected override willUpdate(): void {

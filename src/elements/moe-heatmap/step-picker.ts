@@ -9,6 +9,7 @@
  */
 import { css, html, type TemplateResult } from 'lit';
 import { formatStep } from '../../chart/format.js';
+import { got } from '../../internal/invalid.js';
 
 export { loggedStepsQuery, readSteps, STEP_FILTER, STEP_LIST_LIMIT, stepParams } from './step-picker.queries.js';
 
@@ -19,7 +20,7 @@ export const pickedStep = (step: number | null | undefined): number | undefined 
 export function stepError(step: number | null | undefined): string | undefined {
   const picked = pickedStep(step);
   if (picked === undefined || (Number.isSafeInteger(picked) && picked >= 0)) return undefined;
-  return `step must be a whole number ≥ 0, or unset for the latest logged step; got "${step}".`;
+  return `step must be a whole number ≥ 0, or unset for the latest logged step; ${got(step)}.`;
 }
 
 export interface StepChangeDetail {

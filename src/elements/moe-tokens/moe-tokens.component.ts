@@ -6,6 +6,7 @@ import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { announceStep, describeShownStep, pickedStep, readSteps, renderStepPicker, stepError, stepPickerStyles } from '../moe-heatmap/step-picker.js';
@@ -137,12 +138,12 @@ export class MoeTokens extends TrainwatchElement {
 
   private configError(): string | undefined {
     if (!(Number.isInteger(this.top) && this.top >= 1 && this.top <= MAX_TOP)) {
-      return `top must be a whole number from 1 to ${MAX_TOP}; got "${this.getAttribute('top') ?? this.top}".`;
+      return `top must be a whole number from 1 to ${MAX_TOP}; ${got(this.getAttribute('top') ?? this.top)}.`;
     }
     if (!this.metric.trim()) return 'metric must not be empty.';
     if (!this.expertField.trim()) return 'expert-field must name a tags_json field.';
     if (!this.tokenField.trim()) return 'token-field must name a tags_json field.';
-    return stepError(this.step);
+    return stepError(this.step) ?? this.pollIntervalError();
   }
 
   protected override willUpdate(): void {

@@ -6,6 +6,7 @@ import { cardStyles } from '../../internal/card.styles.js';
 import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { QueryRow } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { parseList } from '../../internal/list.js';
@@ -101,7 +102,7 @@ export class RunPicker extends TrainwatchElement {
 
   private readonly data = new RowsController<'runs'>(this, () => ({
     source: this.sourceConfig(),
-    queries: { runs: runsQuery(this.statusMetric, this.listLimit) },
+    queries: this.configError() ? {} : { runs: runsQuery(this.statusMetric, this.listLimit) },
   }));
 
   constructor() {
@@ -118,6 +119,13 @@ export class RunPicker extends TrainwatchElement {
   /** `limit` as used: a whole number from 1 to 1000, 50 when unreadable. */
   private get listLimit(): number {
     return Math.min(1000, Math.max(1, Math.floor(this.limit) || 50));
+  }
+
+  /** What is wrong with the attributes, if anything (shown as the error). */
+  private configError(): string | undefined {
+    if (!(Number.isInteger(this.defaultCount) && this.defaultCount >= 0)) return `default-count must be a whole number ≥ 0; ${got(this.getAttribute('default-count') ?? this.defaultCount)}.`;
+    if (!(this.staleAfter > 0)) return `stale-after must be a number of seconds above 0; ${got(this.getAttribute('stale-after') ?? this.staleAfter)}.`;
+    return this.pollIntervalError();
   }
 
   /** Inside filters without runs, the picker gives them its selection, once. */
@@ -146,6 +154,8 @@ export class RunPicker extends TrainwatchElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     this.data.sync();
+    const error = this.configError();
+    if (error) return this.announce('error', error);
     const summaries = this.summaries;
     const firstRuns = () => summaries.slice(0, Math.max(0, this.defaultCount)).map((s) => s.run);
     if (this.pageFilters) {

@@ -7,6 +7,7 @@ import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
+import { got } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { rowsOnce } from '../../store/rows-once.js';
@@ -185,15 +186,15 @@ export class SampleViewer extends TrainwatchElement {
   private configError(): string | undefined {
     const limit = this.perStep;
     if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
-      return `limit must be a whole number from 1 to 1000; got "${this.getAttribute('limit') ?? this.limit}".`;
+      return `limit must be a whole number from 1 to 1000; ${got(this.getAttribute('limit') ?? this.limit)}.`;
     }
     if (this.pinned && !(Number.isInteger(this.step) && this.step! >= 0)) {
-      return `step must be a whole number ≥ 0; got "${this.getAttribute('step') ?? this.step}".`;
+      return `step must be a whole number ≥ 0; ${got(this.getAttribute('step') ?? this.step)}.`;
     }
     for (const [attr, value] of [['metric', this.metric], ['prompt-field', this.promptField], ['completion-field', this.completionField], ['scores-field', this.scoresField]]) {
       if (!value) return `${attr} must not be empty.`;
     }
-    if (this.pollInterval != null && !(this.pollInterval >= 250)) return `poll-interval must be at least 250 ms; got "${this.pollInterval}".`;
+    if (this.pollIntervalError()) return this.pollIntervalError();
     return undefined;
   }
 

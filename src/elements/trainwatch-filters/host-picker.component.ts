@@ -151,6 +151,8 @@ export class HostPicker extends TrainwatchElement {
 
   private windowSeconds(): number | string {
     try {
+      const interval = this.pollIntervalError();
+      if (interval) return interval;
       return parseWindow(this.inheritedWindow(this.window, 'all'));
     } catch (error) {
       return (error as Error).message;

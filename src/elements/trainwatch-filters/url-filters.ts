@@ -5,6 +5,7 @@
  * bound parameters.
  */
 import type { PageFilters } from '../../internal/filter-context.js';
+import { encodePart } from '../../internal/links.js';
 
 export type FilterField = keyof PageFilters;
 
@@ -22,7 +23,7 @@ function decode(text: string): string {
 
 /** Commas stay readable (`run=a,b`); everything else that needs it is escaped. */
 function encode(text: string): string {
-  return encodeURIComponent(text).replace(/%2C/gi, ',');
+  return encodePart(text).replace(/%2C/gi, ',');
 }
 
 function pairs(search: string): string[] {

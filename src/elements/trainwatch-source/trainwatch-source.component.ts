@@ -1,5 +1,6 @@
 import { ContextConsumer, ContextProvider } from '@lit/context';
 import { css, html, LitElement, type PropertyValues } from 'lit';
+import { MAX_POLL_INTERVAL } from '../../internal/invalid.js';
 import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } from '../../internal/source-context.js';
 
 /**
@@ -17,8 +18,8 @@ import { ensureContextRoot, layerSource, sourceContext, type SourceSettings } fr
  * @attr password - ClickHouse password.
  * @attr token - Bearer token of a relay that asks for one.
  * @attr table - Database-qualified table (default `training_observability.metric_points`).
- * @attr poll-interval - Poll interval in ms (default 2000).
- * @attr point-budget - Points held per series before the oldest are reduced (default 60000).
+ * @attr poll-interval - Poll interval in ms (default 2000; 250 ms to a day, anything else is ignored).
+ * @attr point-budget - Points held per series before the oldest are reduced (default 60000; a number that is not positive is ignored).
  *
  * @slot - The elements that read from this source, and any other content.
  */
@@ -85,7 +86,8 @@ export class TrainwatchSource extends LitElement {
       password: this.password,
       token: this.token,
       table: this.table?.trim() || undefined,
-      pollInterval: positive(this.pollInterval),
+      // Beyond a day a timer fires at once (a request storm): ignored like any other unusable number.
+      pollInterval: positive(this.pollInterval) && this.pollInterval! <= MAX_POLL_INTERVAL ? this.pollInterval : undefined,
       pointBudget: positive(this.pointBudget),
     };
   }
