@@ -12,6 +12,7 @@ import { formatCount, formatValue } from './format.js';
 import type { ZoomRange } from './group-sync.js';
 import type { LineChart, LineSpec } from './line-chart.js';
 import { summarizeLine, xExtent, type LineSource, type XAxisMode } from './series-data.js';
+import { clip, quote } from '../internal/invalid.js';
 
 /**
  * The finer data of a zoomed step range, when the store holds that range
@@ -67,11 +68,11 @@ export function seriesState(series: readonly SeriesBuffer[], expected: number, e
 export function explainEmpty(store: TelemetryStore | undefined, runs: readonly string[], table: string, series: readonly SeriesBuffer[]): string {
   const missingRuns = runs.filter((run) => store?.runInfo(run) === null);
   if (missingRuns.length === runs.length) {
-    return `Run ${missingRuns.map((r) => `"${r}"`).join(', ')} not found in ${table}.`;
+    return `Run ${missingRuns.map(quote).join(', ')} not found in ${table}.`;
   }
   const known = runs.map((run) => store?.runInfo(run)).find((info) => info);
-  const has = known ? ` Run "${known.run}" has: ${known.metrics.slice(0, 12).join(', ')}${known.metrics.length > 12 ? ', …' : ''}.` : '';
-  return `No points yet for ${series.map((s) => `"${s.key.metric}"`).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.${has}`;
+  const has = known ? ` Run ${quote(known.run)} has: ${known.metrics.slice(0, 12).map(clip).join(', ')}${known.metrics.length > 12 ? ', …' : ''}.` : '';
+  return `No points yet for ${series.map((s) => quote(s.key.metric)).filter((v, i, a) => a.indexOf(v) === i).join(', ')}.${has}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * How an element's error message quotes a value it cannot use: a sentence
- * ends `…; got "banana".`, however long or strange the value. Clipped to 40
+ * ends `…; got "banana".`, however long or strange the value. Clipped to 80
  * characters, with control characters and lone surrogates escaped, so a
  * 100 KB attribute makes a one-line message; NaN (what `Number("abc")` makes
  * of a number attribute, reflected back as "NaN") says what it means.
@@ -11,8 +11,13 @@ export function got(value: unknown): string {
 
 /** A value quoted for a message: `"banana"`, clipped and escaped as above. */
 export function quote(value: unknown): string {
+  return JSON.stringify(clip(value));
+}
+
+/** A value clipped to 80 characters for a message (a source's URL in its label). */
+export function clip(value: unknown): string {
   const text = String(value);
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 /** The longest poll interval: a timer longer than 2^31 ms fires at once, so a day is the limit. */

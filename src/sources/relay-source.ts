@@ -22,6 +22,8 @@
  */
 import { answerToView, decodePoints, decodeView, rowsKey, rowsProblem, seriesKey, seriesProblem, SseParser, STREAM_LIMITS, type MetricsAnswer, type PointsEvent, type ProblemEvent, type RowsEvent, type RowsSubscription, type SeriesSubscription, type SnapshotEvent, type StatusEvent } from '../relay/protocol.js';
 import { seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk, type ViewRequest } from './source.js';
+import { encodePart } from '../internal/links.js';
+import { clip } from '../internal/invalid.js';
 
 export const RELAY_PREFIX = 'relay+';
 
@@ -114,7 +116,7 @@ export class RelaySource implements TelemetrySource {
     this.base = plain.replace(/\/+$/, '');
     this.token = options.token || undefined;
     this.id = `relay:${this.base}|${this.token ? 'token' : ''}`;
-    this.label = `trainwatch relay at ${this.base}`;
+    this.label = `trainwatch relay at ${clip(this.base)}`;
   }
 
   async fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult> {
@@ -182,7 +184,7 @@ export class RelaySource implements TelemetrySource {
 
   async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {
     if (!runs.length || this.invalid) return [];
-    const query = runs.map((run) => `run=${encodeURIComponent(run)}`).join('&');
+    const query = runs.map((run) => `run=${encodePart(run)}`).join('&');
     const answer = await this.get<{ runs: Array<{ run_id: string; metrics: string[] }> }>(`/runs?${query}`, signal);
     return answer.runs.map((r) => ({ run: r.run_id, metrics: r.metrics }));
   }
@@ -201,7 +203,7 @@ export class RelaySource implements TelemetrySource {
   /** A zoomed range from `GET /metrics/{run}`. */
   private async detail(view: ViewRequest, signal: AbortSignal): Promise<ViewChunk> {
     const to = view.toStep === Infinity ? '' : `&to=${Math.floor(view.toStep)}`;
-    const path = `/metrics/${encodeURIComponent(view.run)}?metric=${encodeURIComponent(view.metric)}&from=${Math.max(0, Math.floor(view.fromStep))}${to}&downsample=${Math.floor(view.columns)}`;
+    const path = `/metrics/${encodePart(view.run)}?metric=${encodePart(view.metric)}&from=${Math.max(0, Math.floor(view.fromStep))}${to}&downsample=${Math.floor(view.columns)}`;
     const answer = await this.get<{ metrics: MetricsAnswer[] }>(path, signal);
     return answerToView(answer.metrics[0]);
   }

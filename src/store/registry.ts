@@ -7,6 +7,7 @@ import { ClickHouseSource } from '../sources/clickhouse-source.js';
 import { RELAY_PREFIX, RelaySource } from '../sources/relay-source.js';
 import type { TelemetrySource } from '../sources/source.js';
 import { TelemetryStore } from './store.js';
+import { clip } from '../internal/invalid.js';
 
 export interface SourceConfig {
   /** ClickHouse HTTP URL, or a trainwatch relay's as `relay+http(s)://host:port`. */
@@ -95,7 +96,7 @@ class UnusableSource implements TelemetrySource {
 
   constructor(config: SourceConfig, reason: string) {
     this.id = `unusable:${config.url}|${config.table ?? ''}`;
-    this.label = `the source ${config.url}`;
+    this.label = `the source ${clip(config.url)}`;
     this.reason = `Cannot use this source: ${reason}`;
   }
 

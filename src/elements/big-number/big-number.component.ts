@@ -8,7 +8,7 @@ import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.j
 import { parseList } from '../../internal/list.js';
 import { parseWindow } from '../../internal/time-window.js';
 import { TrainwatchElement } from '../../internal/trainwatch-element.js';
-import { got } from '../../internal/invalid.js';
+import { got, quote } from '../../internal/invalid.js';
 import type { RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { changeOver, DIRECTIONS, formatBig, parseThresholds, sparkPath, thresholdLevel, type Direction, type Level } from './big-number.format.js';
@@ -211,9 +211,9 @@ export class BigNumber extends TrainwatchElement {
     if (this.data.status === 'error' && !rows.length) return { state: 'error', message: this.data.error ?? 'Error' };
     if (this.data.status !== 'ready' && !rows.length) return { state: 'loading', message: 'Loading…' };
     if (!rows.length) {
-      const runs = this.runs.map((r) => `"${r}"`).join(', ');
-      const host = this.shownHost ? ` on host "${this.shownHost}"` : '';
-      return { state: 'empty', message: `No "${this.metric}" points for run ${runs}${host}.` };
+      const runs = this.runs.map(quote).join(', ');
+      const host = this.shownHost ? ` on host ${quote(this.shownHost)}` : '';
+      return { state: 'empty', message: `No ${quote(this.metric)} points for run ${runs}${host}.` };
     }
     return { state: 'ready', message: '' };
   }

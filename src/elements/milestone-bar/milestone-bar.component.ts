@@ -15,6 +15,7 @@ import { milestonesCsv } from './milestone-bar.csv.js';
 import { milestonesQuery, readMilestones, type MilestoneData } from './milestone-bar.queries.js';
 import { milestoneBarStyles } from './milestone-bar.styles.js';
 import { ClockController } from '../../internal/clock-controller.js';
+import { quote } from '../../internal/invalid.js';
 
 type Config = { targets: Target[]; windowSeconds: number } | { error: string };
 
@@ -164,7 +165,7 @@ export class MilestoneBar extends TrainwatchElement {
     const status = this.data.status;
     if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
     if (status !== 'ready') return { state: 'loading', message: 'Loading…' };
-    return { state: 'empty', message: `No "${this.metric}" points for run "${this.runId}" yet.` };
+    return { state: 'empty', message: `No ${quote(this.metric)} points for run ${quote(this.runId)} yet.` };
   }
 
   protected override render() {

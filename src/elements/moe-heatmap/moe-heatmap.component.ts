@@ -7,7 +7,7 @@ import { download, fileName } from '../../internal/export.js';
 import { exportMenuStyles, renderExportMenu } from '../../internal/export-menu.js';
 import { parseList } from '../../internal/list.js';
 import { TrainwatchElement, type DataState } from '../../internal/trainwatch-element.js';
-import { got } from '../../internal/invalid.js';
+import { got, quote } from '../../internal/invalid.js';
 import type { QueryRow, RowQuery } from '../../sources/source.js';
 import { RowsController } from '../../store/rows-controller.js';
 import { buildHeatmap, formatCell, NORMALIZE, ROW_ORDERS, scaleOf, type HeatmapView, type Normalize, type RowOrder } from './moe-heatmap.model.js';
@@ -178,13 +178,13 @@ export class MoeHeatmap extends TrainwatchElement {
     if (status === 'error') return { state: 'error', message: this.data.error ?? 'Error' };
     const steps = readSteps(this.data.rows('steps'));
     const picked = pickedStep(this.step);
-    if (!steps.length) return { state: 'empty', message: `No "${this.metric}" rows for run "${this.runId}".` };
+    if (!steps.length) return { state: 'empty', message: `No ${quote(this.metric)} rows for run ${quote(this.runId)}.` };
     if (picked !== undefined && picked < Math.min(...steps)) {
-      return { state: 'empty', message: `No "${this.metric}" rows at or before step ${picked.toLocaleString('en-US')}.` };
+      return { state: 'empty', message: `No ${quote(this.metric)} rows at or before step ${picked.toLocaleString('en-US')}.` };
     }
     return {
       state: 'empty',
-      message: `No "${this.metric}" rows carry the tags_json fields "${this.rowField}" and "${this.columnField}" (a number).`,
+      message: `No ${quote(this.metric)} rows carry the tags_json fields ${quote(this.rowField)} and ${quote(this.columnField)} (a number).`,
     };
   }
 
