@@ -8,10 +8,10 @@
 import { build } from 'vite';
 import { build as esbuild, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { leaveOutUnusedParts } from './leave-out.mjs';
 import { minifyTemplatesPlugin } from './minify-templates.mjs';
 
 const only = process.argv[2]; // "manifest" | "lib" | "bundle" | "typed-page" | undefined (all)
@@ -40,38 +40,13 @@ if (!only || only === 'lib') {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 }
 
-/**
- * @clickhouse/client-web is CommonJS, so nothing of it is tree-shaken. trainwatch only calls
- * `exec()` (RowBinary and JSON lines are decoded by trainwatch): the column-type parser and the
- * result-set class behind `query()` are re-exported or wired in but never run, so the single-file
- * bundle gets stand-ins that say so if anything ever calls them (7 KB of the wiki page's download).
- */
-function leaveOutUnusedClientParts() {
-  const unused = [/@clickhouse\/client-web\/dist\/common\/parse\/column_types\.js$/, /@clickhouse\/client-web\/dist\/result_set\.js$/];
-  return {
-    name: 'trainwatch-leave-out-unused-client-parts',
-    enforce: 'pre',
-    load(id) {
-      if (!unused.some((re) => re.test(id))) return null;
-      const names = Object.keys(createRequire(import.meta.url)(id)).filter((n) => n !== '__esModule');
-      const body = names
-        .map((n) =>
-          n === 'SimpleColumnTypes'
-            ? `exports.${n} = [];`
-            : `exports.${n} = function ${n}() { throw new Error('trainwatch bundle: @clickhouse/client-web ${n} is left out (trainwatch only uses exec)'); };`,
-        )
-        .join('\n');
-      return `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n${body}\n`;
-    },
-  };
-}
-
 if (!only || only === 'bundle') {
   await build({
     configFile: false,
     logLevel: 'warn',
-    // The wiki page's download: Lit templates without their source indentation (scripts/minify-templates.mjs).
-    plugins: [minifyTemplatesPlugin(), leaveOutUnusedClientParts()],
+    // The wiki page's download: Lit templates without their source indentation (scripts/minify-templates.mjs),
+    // without the parts of @clickhouse/client-web and uPlot that trainwatch never runs (scripts/leave-out.mjs).
+    plugins: [minifyTemplatesPlugin(), leaveOutUnusedParts()],
     build: {
       outDir: 'dist/bundle',
       emptyOutDir: true,

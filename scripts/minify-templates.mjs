@@ -126,8 +126,10 @@ class Scanner {
 }
 
 /**
- * CSS text between expressions. `afterExpression` / `beforeExpression`: a
- * space next to an expression may separate values (`${a} ${b}`), so it stays.
+ * CSS text between expressions: no whitespace beside `{`, `}`, `;`, `,` nor
+ * after `:` (before one it is a descendant combinator: `.a :hover`), one space
+ * elsewhere. `afterExpression` / `beforeExpression`: a space next to an
+ * expression may separate values (`${a} ${b}`), so it stays.
  */
 export function squeezeCss(text, afterExpression = false, beforeExpression = false) {
   let out = '';
@@ -152,7 +154,7 @@ export function squeezeCss(text, afterExpression = false, beforeExpression = fal
       while (j < text.length && /\s/.test(text[j])) j++;
       const prev = out.length ? out.at(-1) : afterExpression ? 'x' : undefined;
       const next = j < text.length ? text[j] : beforeExpression ? 'x' : undefined;
-      const needed = prev !== undefined && next !== undefined && !'{};,'.includes(prev) && !'{};,'.includes(next);
+      const needed = prev !== undefined && next !== undefined && !'{};,:'.includes(prev) && !'{};,'.includes(next);
       if (needed) out += ' ';
       i = j;
       continue;

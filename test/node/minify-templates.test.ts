@@ -40,11 +40,16 @@ describe('template squeezing for the bundle', () => {
 
   it('keeps the space between values next to expressions, and descendant selectors', () => {
     const out = squeeze('const s = css`\n  .a   :hover {\n    margin: ${x}   ${y};\n  }\n`;');
-    assert.equal(out, 'const s = css`.a :hover{margin: ${x} ${y};}`;');
+    assert.equal(out, 'const s = css`.a :hover{margin:${x} ${y};}`;');
+  });
+
+  it('drops the space after a colon (a declaration, a media feature) but never before one', () => {
+    const out = squeeze('css`\n  @media (max-width: 600px) {\n    .a :is(.b,\n .c)::after { color:  red; --_x: var(--y, 1px); }\n  }\n`');
+    assert.equal(out, 'css`@media (max-width:600px){.a :is(.b,.c)::after{color:red;--_x:var(--y,1px);}}`');
   });
 
   it('keeps quoted CSS text and <pre>/<textarea> templates exactly', () => {
-    assert.equal(squeeze("css`\n  .x::after {\n    content: '  a   b  ';\n  }\n`"), "css`.x::after{content: '  a   b  ';}`");
+    assert.equal(squeeze("css`\n  .x::after {\n    content: '  a   b  ';\n  }\n`"), "css`.x::after{content:'  a   b  ';}`");
     const pre = 'html`<pre>\n  keep\n    this\n</pre>`';
     assert.equal(squeeze(pre), pre);
   });
