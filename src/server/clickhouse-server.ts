@@ -295,7 +295,7 @@ export class ClickHouseHttpHandler {
     const result =
       scanned.kind === 'SET'
         ? { body: Buffer.alloc(0), rowsRead: 0, bytesRead: 0 }
-        : await this.engine.run({ sql, database, format: defaultFormat, params, settings, changesDatabase: scanned.kind === 'USE' });
+        : await this.engine.run({ sql, database, format: defaultFormat, params, settings, changesDatabase: scanned.kind === 'USE', dataOffset: scanned.dataOffset });
     const elapsedNs = process.hrtime.bigint() - started;
     const isInsert = scanned.kind === 'INSERT' || scanned.kind === 'SET';
     res.writeHead(200, {

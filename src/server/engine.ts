@@ -30,6 +30,8 @@ export interface QueryRequest {
   settings: Record<string, string>;
   /** True for `USE db`, which moves the session's database: the next request switches back. */
   changesDatabase?: boolean;
+  /** Where inline `INSERT … FORMAT` data starts in `sql`: data is not scanned for placeholders. */
+  dataOffset?: number;
 }
 
 /** A ClickHouse error with its numeric code, as the HTTP interface reports it. */
@@ -139,7 +141,7 @@ export class Engine {
         await this.exec(`SET param_${name} = ${quoteLiteral(value)}`);
       }
       // Session parameters outlive the request; a placeholder this request did not send must fail as on a server.
-      for (const name of parameterNames(request.sql)) {
+      for (const name of parameterNames(request.sql.slice(0, request.dataOffset))) {
         if (!(name in request.params)) {
           throw new ClickHouseError(456, 'UNKNOWN_QUERY_PARAMETER', `Code: 456. DB::Exception: Substitution \`${name}\` is not set. (UNKNOWN_QUERY_PARAMETER)`);
         }

@@ -275,6 +275,19 @@ describe('HTTP interface, like curl', () => {
     assert.equal(await countRun(RUN), '3');
   });
 
+  it('keeps placeholder-like text in inline data as data: {run:String} and {{table}} in a row are stored, not substituted', async () => {
+    // A sample or a run name may hold text that looks like a query parameter; only the statement is scanned for them.
+    const run = `${RUN}-{run:String}`;
+    const tags = '{"text":"{x:UInt8} and {{table}} and ${y}"}';
+    const body = JSON.stringify({ run_id: run, metric: 'loss', step: 1, value: 2, tags_json: tags });
+    const inUrl = await call(`INSERT INTO ${TABLE} (run_id, metric, step, value, tags_json) FORMAT JSONEachRow`, { body });
+    assert.equal(inUrl.status, 200, inUrl.body);
+    const inBody = await call(null, { body: `INSERT INTO ${TABLE} (run_id, metric, step, value, tags_json) FORMAT JSONEachRow ${body}` });
+    assert.equal(inBody.status, 200, inBody.body);
+    const back = await call(`SELECT tags_json FROM ${TABLE} WHERE run_id = {r:String} FORMAT JSONEachRow`, { params: { param_r: run } });
+    assert.deepEqual(back.body.trim().split('\n').map((line) => JSON.parse(line).tags_json), [tags, tags]);
+  });
+
   it('returns 64-bit integers exactly, as strings in JSON formats', async () => {
     const select = `SELECT step, value, tags_json FROM ${TABLE} WHERE run_id = '${RUN}' ORDER BY step`;
     const json = JSON.parse((await call(`${select} FORMAT JSON`)).body);
