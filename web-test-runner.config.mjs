@@ -5,13 +5,13 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
 import { register } from 'tsx/esm/api';
 
 register();
 const { startClickHouseServer } = await import('./src/server/clickhouse-server.ts');
 const { chromiumLaunchOptions } = await import('./src/server/headless-chromium.ts');
 const { startRelay } = await import('./src/server/relay/relay-server.ts');
+const { startFaultProxy } = await import('./src/server/fault-proxy.ts');
 
 /**
  * TRAINWATCH_SOURCE=relay runs the element tests again with every element
@@ -45,49 +45,6 @@ function commonJsAsEsm(specifier) {
   };
 }
 
-/**
- * A TCP pass-through to the embedded ClickHouse that tests can take down and
- * bring back (/__proxy/down, /__proxy/up): "the server went away" without
- * restarting chDB, which allows one engine per process.
- */
-async function startOutageProxy(target) {
-  const sockets = new Set();
-  let listener;
-  let port = 0;
-  const up = () =>
-    new Promise((resolve, reject) => {
-      if (listener) return resolve();
-      listener = createServer((client) => {
-        const upstream = connect(target.port, '127.0.0.1');
-        sockets.add(client).add(upstream);
-        client.pipe(upstream).pipe(client);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-      });
-      listener.once('error', reject);
-      listener.listen(port, '127.0.0.1', () => {
-        port = listener.address().port;
-        resolve();
-      });
-    });
-  const down = () =>
-    new Promise((resolve) => {
-      if (!listener) return resolve();
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      listener.close(() => resolve());
-      listener = undefined;
-    });
-  await up();
-  return { get url() { return `http://127.0.0.1:${port}`; }, up, down };
-}
-
 /** Starts the embedded ClickHouse for the run and tells the tests where it is via /__env.js. */
 function embeddedClickHouse() {
   let server;
@@ -103,13 +60,15 @@ function embeddedClickHouse() {
           { name: 'viewer', password: 'viewer-secret', readonly: true },
         ],
       });
-      proxy = await startOutageProxy(server);
+      // A fault-injecting proxy: /__proxy/down and /__proxy/up take the server away and bring it back
+      // (without restarting chDB, which allows one engine per process); /__proxy/mode sets any other fault.
+      proxy = await startFaultProxy(server);
       // Behind the outage proxy, so tests can take the relay's ClickHouse away.
       if (viaRelay) relay = await startRelay({ clickhouseUrl: proxy.url, port: 0, pollInterval: 250, allowOrigins: ['*'] });
     },
     async serverStop() {
       await relay?.close();
-      await proxy?.down().catch(() => {});
+      await proxy?.close().catch(() => {});
       await server?.close();
     },
     resolveImport({ source }) {
@@ -134,6 +93,25 @@ function embeddedClickHouse() {
       if (context.path === '/__proxy/up') {
         await proxy.up();
         return { body: 'up', type: 'text' };
+      }
+      // /__proxy/mode?mode=status&status=503[&match=RowBinary][&times=1]: see src/server/fault-proxy.ts.
+      if (context.path === '/__proxy/mode') {
+        const q = context.URL.searchParams;
+        const num = (name) => (q.has(name) ? Number(q.get(name)) : undefined);
+        await proxy.setFault({
+          mode: q.get('mode') ?? 'pass',
+          ms: q.get('ms') === 'Infinity' ? Infinity : num('ms'),
+          status: num('status'),
+          bytes: num('bytes'),
+          every: num('every'),
+          times: num('times'),
+          match: q.get('match') ?? undefined,
+        });
+        return { body: JSON.stringify(proxy.fault), type: 'json' };
+      }
+      // /__proxy/log: the requests the proxy saw, as JSON ({ at, method, kind, fault, settings }).
+      if (context.path === '/__proxy/log') {
+        return { body: JSON.stringify(proxy.log), type: 'json' };
       }
     },
   };

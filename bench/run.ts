@@ -64,6 +64,7 @@ export const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   coalescing: () => import('./coalescing.js'),
   'live-tail': () => import('./live-tail.js'),
   'fan-out': () => import('./fan-out.js'),
+  outage: () => import('./outage.js'),
 };
 
 const gc = exposeGc();

@@ -12,10 +12,15 @@
  * than passing arrays) keeps `run_id = … AND metric = … AND step >= …` in a
  * form ClickHouse prunes with the table's primary key, so a poll of a live
  * tail reads the newest granules only, however long the run.
+ *
+ * An answer is used whole or not at all: points carry a per-row check and an
+ * end marker (`decodeCheckedRows`) and are validated against the plan; row
+ * queries come as one JSON document whose row count must match. A request
+ * has `timeout` ms for its whole answer, not only its headers.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
-import { decodePointRows, type PointRows } from './rowbinary.js';
-import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
+import { decodeCheckedRows, END_KIND, GarbledResponseError, refuse, rowCheckSql, type PointRows } from './rowbinary.js';
+import { emptyChunk, seriesId, SourceError, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
 
 export interface ClickHouseSourceOptions {
   /** Base URL of the ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. */
@@ -24,6 +29,12 @@ export interface ClickHouseSourceOptions {
   password?: string;
   /** Table holding the telemetry (database-qualified). */
   table?: string;
+  /**
+   * Most ms a request may take, answer included (default 60000). Longer than
+   * a slow server's 30 s, so its answers still arrive; only one request per
+   * store is in flight, so a long wait does not pile requests up.
+   */
+  timeout?: number;
   /** How requests reach ClickHouse; default: @clickhouse/client-web. The relay passes the Node client. */
   connect?: (options: ClickHouseSourceOptions) => ClickHouseConnection;
 }
@@ -35,21 +46,52 @@ export interface ClickHouseConnection {
   close(): Promise<void>;
 }
 
+/** Reasons for the statuses proxies answer with (HTTP/2 responses carry none). */
+const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/**
+ * What is wrong with an answer that is not ClickHouse's: an HTTP error
+ * without X-ClickHouse-Exception-Code (a proxy or load balancer answered), or
+ * a web page where data was expected (a URL that is not ClickHouse's).
+ */
+function notClickHouse(response: Response): string | undefined {
+  if (!response.ok && !response.headers.has('x-clickhouse-exception-code')) return `${response.status} ${response.statusText || REASONS[response.status] || ''}`.trim();
+  if (/text\/html/i.test(response.headers.get('content-type') ?? '')) return `${response.status} with a web page: is this a ClickHouse HTTP URL?`;
+  return undefined;
+}
+
 function webConnection(options: ClickHouseSourceOptions): ClickHouseConnection {
   const client: ClickHouseClient = createClient({
     url: options.url,
     username: options.user ?? 'default',
     password: options.password ?? '',
-    request_timeout: 30_000,
+    // The source times the whole exchange itself (this one stops at the headers).
+    request_timeout: options.timeout ?? DEFAULT_TIMEOUT,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      const wrong = notClickHouse(response);
+      if (wrong) {
+        void response.body?.cancel().catch(() => {});
+        throw new SourceError('status', wrong);
+      }
+      return response;
+    },
   });
   return {
     async exec(query, params, signal) {
       const { stream } = await client.exec({ query, query_params: params, abort_signal: signal });
-      return new Uint8Array(await new Response(stream).arrayBuffer());
+      try {
+        return new Uint8Array(await new Response(stream).arrayBuffer());
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new SourceError('cut', (error as Error).message || 'connection closed');
+      }
     },
     close: () => client.close(),
   };
 }
+
+const DEFAULT_TIMEOUT = 60_000;
 
 const DEFAULT_TABLE = 'training_observability.metric_points';
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -110,12 +152,14 @@ export class ClickHouseSource implements TelemetrySource {
   readonly label: string;
   private readonly connection: ClickHouseConnection;
   private readonly table: string;
+  private readonly timeout: number;
 
   constructor(options: ClickHouseSourceOptions) {
     const table = options.table ?? DEFAULT_TABLE;
     // The table name is the one identifier that cannot be a bound parameter, so it is validated instead.
     if (!TABLE_NAME.test(table)) throw new Error(`Invalid table name "${table}": expected database.table`);
     this.table = table;
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.id = `clickhouse:${options.url}|${options.user ?? 'default'}|${table}`;
     this.label = `ClickHouse at ${options.url}`;
     this.connection = (options.connect ?? webConnection)(options);
@@ -142,8 +186,12 @@ export class ClickHouseSource implements TelemetrySource {
       params[`vpx${i}`] = Math.max(1, Math.floor(view.columns));
       branches.push(viewSql(this.table, i));
     });
+    // The end marker sorts last: an answer cut exactly at a row boundary lacks it.
+    branches.push(`SELECT toUInt16(65535) AS k, toUInt8(${END_KIND}) AS kind, toInt64(0) AS s, toInt64(0) AS t, toFloat64(0) AS v`);
     // Candidates of empty aggregates are Nullable; filtered ones never reach here, so the casts only fix the row type.
-    const query = `SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat64(ifNull(v, nan)) AS v FROM (\n${branches.map((b) => `(${b})`).join('\nUNION ALL\n')}\n) ORDER BY kind, k, s\nFORMAT RowBinary`;
+    const query = `SELECT k, kind, s, t, v, ${rowCheckSql('k', 'kind', 's', 't', 'v')} AS c FROM (
+SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat64(ifNull(v, nan)) AS v FROM (\n${branches.map((b) => `(${b})`).join('\nUNION ALL\n')}\n)
+) ORDER BY kind, k, s\nFORMAT RowBinary`;
     return { query, params };
   }
 
@@ -151,7 +199,7 @@ export class ClickHouseSource implements TelemetrySource {
     const result: FetchResult = { tails: new Map(), views: [] };
     if (!plan.tails.length && !plan.views.length) return result;
     const { query, params } = this.buildQuery(plan);
-    const rows = decodePointRows(await this.connection.exec(query, params, signal));
+    const rows = decodeCheckedRows(await this.exec(query, params, signal));
     splitRows(rows, plan, result);
     return result;
   }
@@ -172,25 +220,21 @@ export class ClickHouseSource implements TelemetrySource {
       });
       return `SELECT toUInt16(${i}) AS k, formatRowNoNewline('JSONEachRow', *) AS j FROM (\n${sql}\n)`;
     });
-    return { query: `${branches.join('\nUNION ALL\n')}\nFORMAT JSONCompactEachRow`, params };
+    // One JSON document (not a row per line), so an answer cut anywhere fails to parse, and its row count is checked.
+    return { query: `${branches.join('\nUNION ALL\n')}\nFORMAT JSONCompact`, params };
   }
 
   async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
     const out: QueryRow[][] = queries.map(() => []);
     if (!queries.length) return out;
     const { query, params } = this.buildRowsQuery(queries);
-    const text = new TextDecoder().decode(await this.connection.exec(query, params, signal));
     // Rows of one branch keep their order; branches may interleave.
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      let k: number;
-      let json: string;
+    for (const [k, json] of jsonRows(await this.exec(query, params, signal), 2)) {
+      if (typeof k !== 'number' || !(k >= 0 && k < queries.length) || typeof json !== 'string') throw new GarbledResponseError('a row that no query asked for');
       try {
-        [k, json] = JSON.parse(line) as [number, string];
-        out[k]?.push(JSON.parse(json) as QueryRow);
+        out[k].push(JSON.parse(json) as QueryRow);
       } catch {
-        // ClickHouse reports an error that happens mid-stream as plain text after the rows.
-        throw new Error(line.startsWith('Code:') ? line : `Garbled answer from ClickHouse: ${line.slice(0, 120)}`);
+        throw new GarbledResponseError(`a row that is not JSON: ${json.slice(0, 80)}`);
       }
     }
     return out;
@@ -199,10 +243,33 @@ export class ClickHouseSource implements TelemetrySource {
   async describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]> {
     if (runs.length === 0) return [];
     const query = `SELECT run_id, groupUniqArray(metric) AS metrics FROM ${this.table}
-              WHERE run_id IN {runs:Array(String)} GROUP BY run_id FORMAT JSONEachRow`;
-    const text = new TextDecoder().decode(await this.connection.exec(query, { runs }, signal));
-    const rows = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { run_id: string; metrics: string[] });
-    return rows.map((r) => ({ run: r.run_id, metrics: [...r.metrics].sort() }));
+              WHERE run_id IN {runs:Array(String)} GROUP BY run_id FORMAT JSONCompact`;
+    const rows = jsonRows(await this.exec(query, { runs }, signal), 2);
+    return rows.map(([run, metrics]) => {
+      if (typeof run !== 'string' || !Array.isArray(metrics)) throw new GarbledResponseError('a run description of the wrong shape');
+      return { run, metrics: (metrics as unknown[]).map(String).sort() };
+    });
+  }
+
+  /** One request with the whole exchange, answer included, bounded by `timeout`. */
+  private async exec(query: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Uint8Array> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeout);
+    const stop = () => controller.abort();
+    signal.addEventListener('abort', stop);
+    try {
+      return await this.connection.exec(query, params, controller.signal);
+    } catch (error) {
+      if (timedOut) throw new SourceError('timeout', `${Math.round(this.timeout / 1000)} s`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    }
   }
 
   close(): Promise<void> {
@@ -216,26 +283,71 @@ function stepParam(step: number): string {
   return String(Math.max(0, Math.floor(step)));
 }
 
-/** Cuts the decoded rows (sorted by kind, k, step) into tail chunks and view chunks. */
+/** The data rows of a `FORMAT JSONCompact` answer, each `width` values; throws unless the document is whole. */
+function jsonRows(bytes: Uint8Array, width: number): unknown[][] {
+  let doc: { data?: unknown; rows?: unknown; exception?: unknown };
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes)) as typeof doc;
+  } catch {
+    return refuse(bytes, 'cut off or not JSON');
+  }
+  // ClickHouse reports an error that happens mid-answer inside the document.
+  if (typeof doc.exception === 'string') throw new GarbledResponseError(doc.exception.split('\n')[0], 'exception');
+  const data = doc.data;
+  if (!Array.isArray(data) || doc.rows !== data.length || data.some((row) => !Array.isArray(row) || row.length !== width)) {
+    throw new GarbledResponseError('the rows do not match their count');
+  }
+  return data as unknown[][];
+}
+
+/**
+ * Cuts the decoded rows (sorted by kind, k, step) into tail chunks and view
+ * chunks, checking them against the plan: each group once, steps in order and
+ * in the range asked for, one description per view. Anything else is garbled.
+ */
 function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
   const views: ViewChunk[] = plan.views.map(() => ({ ...emptyChunk(), total: 0, bucketSteps: 1, lastStep: -1 }));
+  const described = new Uint8Array(views.length);
+  const garbled = (why: string): never => {
+    throw new GarbledResponseError(why);
+  };
   let start = 0;
+  let last = -1;
   while (start < rows.length) {
     const kind = rows.kind[start];
     const k = rows.k[start];
+    const group = kind * 65536 + k;
+    if (group <= last) garbled('rows out of order');
+    last = group;
     let end = start + 1;
     while (end < rows.length && rows.kind[end] === kind && rows.k[end] === k) end++;
     if (kind === Kind.Tail && k < plan.tails.length) {
-      into.tails.set(seriesId(plan.tails[k]), slice(rows, start, end));
+      const tail = plan.tails[k];
+      for (let i = start; i < end; i++) {
+        if (!(rows.step[i] > (i > start ? rows.step[i - 1] : tail.afterStep))) garbled('tail steps out of order');
+      }
+      into.tails.set(seriesId(tail), slice(rows, start, end));
     } else if (kind === Kind.ViewPoint && k < views.length) {
+      // The bounds as sent (stepParam), so a fractional zoom edge is not mistaken for a bad row.
+      const lo = Math.max(0, Math.floor(plan.views[k].fromStep));
+      const hi = Math.floor(plan.views[k].toStep);
+      for (let i = start; i < end; i++) {
+        const step = rows.step[i];
+        if (step < lo || step > hi || (i > start && step < rows.step[i - 1])) garbled('view steps out of range');
+      }
       Object.assign(views[k], slice(rows, start, end));
-    } else if (kind === Kind.ViewMeta && k < views.length) {
+    } else if (kind === Kind.ViewMeta && k < views.length && end === start + 1) {
+      described[k] = 1;
       views[k].lastStep = rows.step[start];
       views[k].total = rows.time[start];
       views[k].bucketSteps = rows.value[start];
+      if (!(views[k].bucketSteps >= 1) || views[k].total < 0) garbled('a view description out of range');
+    } else {
+      garbled(`rows no request asked for (kind ${kind}, k ${k})`);
     }
     start = end;
   }
+  if (described.includes(0)) garbled('a view without its description');
   into.views = views;
 }
 

@@ -124,3 +124,19 @@ export const emptyChunk = (): SeriesChunk => ({ steps: new Float64Array(0), time
 
 /** The identity of a row query: equal queries from many elements are fetched once. */
 export const queryId = (query: RowQuery): string => JSON.stringify([query.kind, query.sql, Object.entries(query.params).sort(([a], [b]) => (a < b ? -1 : 1))]);
+
+/**
+ * A failure a source recognised, by kind, so the store can say it in words
+ * (`describeError`): `timeout` (no answer in time), `status` (an HTTP error
+ * that did not come from ClickHouse, e.g. a load balancer's 502 page),
+ * `cut` (the connection dropped mid-answer), `garbled` (an answer that fails
+ * validation), `exception` (ClickHouse failed after it began answering).
+ */
+export class SourceError extends Error {
+  override name = 'SourceError';
+  readonly kind: 'timeout' | 'status' | 'cut' | 'garbled' | 'exception';
+  constructor(kind: SourceError['kind'], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}

@@ -9,9 +9,17 @@
  * for in the same request. Each series keeps a bounded number of points. The
  * store stops polling while the tab is hidden, backs off with jitter on
  * errors, and forgets everything when the last subscriber leaves.
+ *
+ * Faults: a poll is all or nothing (an answer that fails validation changes
+ * nothing); subscribers keep what they hold and are told the error; retries
+ * wait `ceiling·(0.5 + 0.5·random)` with `ceiling = min(maxBackoff,
+ * pollInterval·2^(failures-1))`, so an outage costs no more requests than
+ * health and the first poll after the server is back comes within
+ * `maxBackoff` (two poll intervals by default). A poll with no answer after
+ * two poll intervals (4 s at least) tells subscribers it is still waiting.
  */
 import { DetailView, SeriesBuffer } from './series.js';
-import { emptyChunk, queryId, seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
+import { emptyChunk, queryId, seriesId, SourceError, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
 /** The page's document where there is one: the relay runs this store in Node, without one. */
 interface PageVisibility {
@@ -46,7 +54,11 @@ interface RowsEntry {
 export interface StoreOptions {
   /** Poll interval while healthy, ms (default 2000). */
   pollInterval?: number;
-  /** Longest wait between retries after errors, ms (default 30000). */
+  /**
+   * Longest wait between retries after errors, ms (default: two poll
+   * intervals; never less than one). A server that comes back is polled again
+   * within this time, so a longer one means a slower recovery.
+   */
   maxBackoff?: number;
   /** Points held per series before the oldest are reduced (default 60000). */
   pointBudget?: number;
@@ -82,7 +94,16 @@ export interface StoreHealth {
   nextPollAt: number;
   /** When a poll last succeeded, epoch ms (NaN before the first). */
   lastSuccessAt: number;
+  /** When the poll in flight was sent, epoch ms (NaN when none is): a slow server shows as a long wait. */
+  waitingSince?: number;
 }
+
+/**
+ * How long a poll may go unanswered before subscribers are told it is still
+ * waiting, ms: overdue by a poll interval, and 4 s at least, so a large
+ * first view or export on a busy server is not reported as a fault.
+ */
+export const waitingAfter = (pollInterval: number): number => Math.max(4000, 2 * pollInterval);
 
 export class TelemetryStore {
   readonly source: TelemetrySource;
@@ -98,17 +119,25 @@ export class TelemetryStore {
   private readonly runs = new Map<string, RunInfo | null>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inflight: AbortController | undefined;
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
   private disposed = false;
   private readonly onDispose: () => void;
   private readonly onPoll: (health: StoreHealth) => void;
   private readonly unwatch: () => void;
-  readonly health: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN };
+  readonly health: StoreHealth = { failures: 0, nextPollAt: NaN, lastSuccessAt: NaN, waitingSince: NaN };
+  /** The wait before the next retry, given consecutive failures (exposed so tests check the schedule, not the clock). */
+  readonly backoff: (failures: number) => number;
 
   constructor(source: TelemetrySource, options: StoreOptions = {}, onDispose: () => void = () => {}) {
     this.source = source;
     this.pollInterval = Math.max(250, options.pollInterval ?? 2000);
-    this.maxBackoff = options.maxBackoff ?? 30_000;
+    this.maxBackoff = Math.max(this.pollInterval, options.maxBackoff ?? 2 * this.pollInterval);
+    this.backoff = (failures) => {
+      // Full jitter over the upper half: viewers that failed together do not retry together.
+      const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(Math.max(0, failures - 1), 20));
+      return ceiling * (0.5 + 0.5 * Math.random());
+    };
     this.pointBudget = options.pointBudget ?? 60_000;
     this.columns = options.columns ?? 2000;
     this.tailLimit = options.tailLimit ?? 20_000;
@@ -245,7 +274,8 @@ export class TelemetryStore {
       return;
     }
     if (this.timer !== undefined) {
-      if (delay >= this.health.nextPollAt - Date.now()) return;
+      // While failing, a new subscriber or a refresh does not cut the backoff short: no retry storms.
+      if (delay >= this.health.nextPollAt - Date.now() || this.health.failures > 0) return;
       clearTimeout(this.timer);
     }
     this.health.nextPollAt = Date.now() + delay;
@@ -292,6 +322,8 @@ export class TelemetryStore {
     const hasPoints = plan.tails.length > 0 || plan.views.length > 0;
     if (hasPoints) this.requests++;
     if (rowEntries.length) this.requests++;
+    this.health.waitingSince = Date.now();
+    this.slowTimer = setTimeout(() => this.stillWaiting(entries, rowEntries), waitingAfter(this.pollInterval));
     try {
       // Points and rows are two requests at most, sent together.
       const [result, rows] = await Promise.all([
@@ -299,11 +331,22 @@ export class TelemetryStore {
         rowEntries.length ? this.source.rows(rowEntries.map((e) => e.result.query), controller.signal) : Promise.resolve([]),
       ]);
       if (this.disposed) return;
+      // Runs whose series stay empty are described before anything is applied: a poll is all or nothing.
+      const emptyRuns = new Set<string>();
+      firstViews.forEach((entry, i) => {
+        if (!result.views[i]?.steps.length) emptyRuns.add(entry.buffer.key.run);
+      });
+      for (const entry of entries) {
+        if (viewing.has(entry) || entry.buffer.length) continue;
+        if (!result.tails.get(seriesId(entry.buffer.key))?.steps.length) emptyRuns.add(entry.buffer.key.run);
+      }
+      for (const run of emptyRuns) if (this.runs.has(run)) emptyRuns.delete(run);
+      if (emptyRuns.size) await this.describe([...emptyRuns], controller.signal);
+      if (this.disposed) return;
       rowEntries.forEach((entry, i) => {
         Object.assign(entry.result, { status: 'ready', rows: rows[i] ?? [], error: undefined, updatedAt: Date.now(), version: entry.result.version + 1 });
       });
       const now = Date.now();
-      const emptyRuns = new Set<string>();
       let backlog = false;
       firstViews.forEach((entry, i) => entry.buffer.loadView(result.views[i]));
       for (const id of result.resets ?? []) {
@@ -323,9 +366,7 @@ export class TelemetryStore {
           buffer.append(chunk ?? EMPTY);
           if (chunk && chunk.steps.length >= this.tailLimit) backlog = true;
         }
-        if (buffer.length === 0 && !this.runs.has(buffer.key.run)) emptyRuns.add(buffer.key.run);
       }
-      if (emptyRuns.size) await this.describe([...emptyRuns], controller.signal);
       this.health.failures = 0;
       this.health.lastError = undefined;
       this.health.lastSuccessAt = Date.now();
@@ -333,7 +374,6 @@ export class TelemetryStore {
       this.notifyRows(rowEntries);
       // A backlog longer than one answer is fetched at once rather than a slice per interval.
       if (backlog) this.pollAgain = true;
-      this.onPoll(this.health);
       this.finishPoll(this.pollInterval);
     } catch (error) {
       if (this.disposed) return;
@@ -345,17 +385,32 @@ export class TelemetryStore {
       for (const entry of rowEntries) Object.assign(entry.result, { status: 'error', error: message, version: entry.result.version + 1 });
       this.notify(entries, details.length > 0);
       this.notifyRows(rowEntries);
-      // Exponential backoff with full jitter, so many viewers do not retry in step.
-      const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(this.health.failures, 10));
-      this.onPoll(this.health);
-      this.finishPoll(this.pollInterval / 2 + Math.random() * ceiling);
+      // Whatever asked for a poll meanwhile waits for the backoff too.
+      this.pollAgain = false;
+      this.finishPoll(this.backoff(this.health.failures));
     }
   }
 
+  /** A poll unanswered for a while: subscribers that show data say they are waiting (the answer clears it). */
+  private stillWaiting(entries: Entry[], rowEntries: RowsEntry[]) {
+    this.slowTimer = undefined;
+    const message = `Waiting for ${this.source.label}: no answer for ${Math.round(waitingAfter(this.pollInterval) / 1000)} s…`;
+    const shown = entries.filter((e) => e.buffer.status !== 'loading');
+    for (const entry of shown) entry.buffer.fail(message);
+    const rows = rowEntries.filter((e) => e.result.status !== 'loading');
+    for (const entry of rows) Object.assign(entry.result, { status: 'error', error: message, version: entry.result.version + 1 });
+    this.notify(shown, false);
+    this.notifyRows(rows);
+  }
+
   private finishPoll(delay: number) {
+    clearTimeout(this.slowTimer);
+    this.slowTimer = undefined;
+    this.health.waitingSince = NaN;
     this.polling = false;
     this.inflight = undefined;
     this.schedule(this.pollAgain ? 0 : delay);
+    this.onPoll(this.health);
   }
 
   private async describe(runs: string[], signal: AbortSignal) {
@@ -380,6 +435,9 @@ export class TelemetryStore {
     this.disposed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.slowTimer);
+    this.slowTimer = undefined;
+    this.health.waitingSince = NaN;
     this.inflight?.abort();
     this.inflight = undefined;
     page?.removeEventListener('visibilitychange', this.onVisibility);
@@ -403,11 +461,30 @@ const notified = new WeakMap<SeriesBuffer, number>();
 /** Turns a transport failure into a sentence a user can act on. */
 export function describeError(error: unknown, label: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (/Failed to fetch|NetworkError|ECONNREFUSED|Load failed|fetch failed/i.test(message)) {
+  const first = message.split('\n')[0].slice(0, 300);
+  if (error instanceof SourceError) {
+    if (error.kind === 'timeout') return `${label} did not answer within ${first}. Retrying…`;
+    if (error.kind === 'status') return `${label} answered ${first}. Retrying…`;
+    if (error.kind === 'cut') return `The answer from ${label} was cut off (${first}). Retrying…`;
+    if (error.kind === 'garbled') return `The answer from ${label} was garbled (${first}); nothing of it was used. Retrying…`;
+    return `${label} failed while answering: ${first}`;
+  }
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (code === '516' || /Authentication failed|AUTHENTICATION_FAILED/.test(message)) {
+    return `${label} refused the credentials: ${first.trim().replace(/\.?$/, '.')} Check the user and password.`;
+  }
+  if (code === '164' || /\(READONLY\)|readonly mode/.test(message)) {
+    return `${label} refused the query for a read-only user: ${first.trim().replace(/\.?$/, '.')}`;
+  }
+  // An HTML error page (a proxy or load balancer in front of ClickHouse), as a client without the status reports it.
+  if (/^\s*<(!doctype|html)/i.test(message)) {
+    const title = /<title>([^<]{1,80})<\/title>/i.exec(message)?.[1].trim();
+    return `${label} answered ${title ?? 'with an HTML error page'}. Retrying…`;
+  }
+  if (/^Timeout error/.test(message)) return `${label} did not answer in time. Retrying…`;
+  if (/ECONNRESET|socket hang up|terminated|other side closed|^aborted$/i.test(message)) return `${label} dropped the connection. Retrying…`;
+  if (/Failed to fetch|NetworkError|ECONNREFUSED|Load failed|fetch failed|EHOSTUNREACH|ENOTFOUND/i.test(message)) {
     return `Cannot reach ${label}. Retrying…`;
   }
-  if (/Authentication failed|AUTHENTICATION_FAILED|516/.test(message)) {
-    return `${label} refused the credentials: ${message.split('\n')[0]}`;
-  }
-  return `${label}: ${message.split('\n')[0]}`;
+  return `${label}: ${first}`;
 }

@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { formatAge } from '../../chart/format.js';
 import { themeStyles } from '../../chart/uplot.styles.js';
 import { liveStores } from '../../store/registry.js';
-import type { TelemetryStore } from '../../store/store.js';
+import { waitingAfter, type TelemetryStore } from '../../store/store.js';
 import { ClockController } from '../../internal/clock-controller.js';
 
 export type ConnectionLevel = 'ok' | 'degraded' | 'down' | 'idle';
@@ -34,6 +34,12 @@ export function summarize(stores: readonly TelemetryStore[], now = Date.now()): 
     const text = `Retrying: ${worst.health.lastError ?? 'a poll failed'}`;
     return { level: 'degraded', text, spoken: `Connection ${text.charAt(0).toLowerCase()}${text.slice(1)}` };
   }
+  // A poll unanswered for long: the server is slow (or hanging), not down yet.
+  const waiting = stores.find((s) => now - (s.health.waitingSince ?? NaN) > waitingAfter(s.pollInterval));
+  if (waiting) {
+    const label = waiting.source.label;
+    return { level: 'degraded', text: `Waiting ${Math.round((now - (waiting.health.waitingSince ?? now)) / 1000)} s for ${label}`, spoken: `Connection slow: waiting for ${label}` };
+  }
   const last = Math.min(...stores.map((s) => s.health.lastSuccessAt));
   if (Number.isNaN(last)) return { level: 'degraded', text: 'Connecting…', spoken: '' };
   // A poll overdue by three intervals means a slow server even without an error.
@@ -46,7 +52,8 @@ export function summarize(stores: readonly TelemetryStore[], now = Date.now()): 
  * @summary A green / yellow / red light for the page's connection to ClickHouse (or a relay).
  *
  * Watches every store on the page: green while polls succeed, yellow while a
- * poll is retrying or overdue, red after three failures in a row, with the
+ * poll is retrying or overdue ("Waiting 12 s for ClickHouse at …" while a
+ * slow server has not answered), red after three failures in a row, with the
  * store's own message ("Cannot reach ClickHouse at …"). Grey when nothing on
  * the page is connected.
  *
