@@ -7,7 +7,8 @@ export function nodeConnection(options: ClickHouseSourceOptions): ClickHouseConn
     url: options.url,
     username: options.user ?? 'default',
     password: options.password ?? '',
-    request_timeout: 30_000,
+    // The source times the whole exchange (60 s by default); this timer must not fire first.
+    request_timeout: (options.timeout ?? 60_000) + 1000,
     // Failures reach the relay as exceptions (and viewers as a stale status); aborted polls are not news.
     log: { level: ClickHouseLogLevel.OFF },
   });
