@@ -5,7 +5,7 @@
  */
 
 /** True when `href` leads to a web page (http or https, relative ones included). */
-export function isWebLink(href: string, base = document.baseURI): boolean {
+export function isWebLink(href: string, base = (globalThis as { document?: { baseURI: string } }).document?.baseURI): boolean {
   try {
     return /^https?:$/.test(new URL(href, base).protocol);
   } catch {

@@ -191,7 +191,8 @@ export async function startFaultProxy(target: { port: number; host?: string }, o
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       if (server) return resolve();
-      const created = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+      // As large a request head as the embedded ClickHouse reads (a relay sends long bound values in the URL).
+      const created = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => void handle(req, res).catch(() => res.destroy()));
       created.keepAliveTimeout = 120_000;
       created.on('connection', (socket: Socket) => {
         sockets.add(socket);

@@ -18,10 +18,11 @@
  *
  * What the relay cannot take (a run longer than its limit, a value of the
  * wrong kind, more than one stream carries) is that series' or query's error
- * and is left out of the stream, so it never costs the other elements theirs.
+ * (`FetchResult.failed`, an Error among the rows) and is left out of the
+ * stream, so it never costs the other elements theirs.
  */
 import { answerToView, decodePoints, decodeView, rowsKey, rowsProblem, seriesKey, seriesProblem, SseParser, STREAM_LIMITS, type MetricsAnswer, type PointsEvent, type ProblemEvent, type RowsEvent, type RowsSubscription, type SeriesSubscription, type SnapshotEvent, type StatusEvent } from '../relay/protocol.js';
-import { seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk, type ViewRequest } from './source.js';
+import { emptyChunk, seriesId, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk, type ViewRequest } from './source.js';
 import { encodePart } from '../internal/links.js';
 import { clip } from '../internal/invalid.js';
 
@@ -132,16 +133,22 @@ export class RelaySource implements TelemetrySource {
     for (const view of plan.views) add(seriesKey(view), view.run, view.metric, isFirstView(view) ? view.columns : undefined);
     this.ask({ series: wanted });
     const result: FetchResult = { tails: new Map(), views: [] };
-    // Zoomed ranges go to the relay's REST route meanwhile.
+    const failed = new Map<string, string>();
+    // Zoomed ranges go to the relay's REST route meanwhile (a failure is the poll's: not left unhandled while it waits).
     const details = Promise.all(plan.views.map((view) => (isFirstView(view) ? undefined : this.detail(view, signal))));
+    details.catch(() => undefined);
     for (const [i, view] of plan.views.entries()) {
       if (!isFirstView(view)) continue;
       const key = seriesKey(view);
       const state = await this.until(signal, `${view.run} / ${view.metric}`, () => {
         const s = this.series.get(key);
-        if (s?.problem) throw new Error(s.problem);
-        return s?.snapshot ? s : undefined;
+        return s?.problem || s?.snapshot ? s : undefined;
       });
+      if (state.problem) {
+        failed.set(seriesId(view), state.problem);
+        result.views[i] = NO_VIEW;
+        continue;
+      }
       result.views[i] = state.snapshot!;
       state.snapshot = undefined;
       state.handedOver = true;
@@ -153,6 +160,10 @@ export class RelaySource implements TelemetrySource {
       const key = seriesKey(tail);
       const state = this.series.get(key);
       if (!state) continue;
+      if (state.problem) {
+        failed.set(seriesId(tail), state.problem);
+        continue;
+      }
       if (state.reset) {
         (result.resets ??= new Set()).add(seriesId(tail));
         continue;
@@ -160,23 +171,23 @@ export class RelaySource implements TelemetrySource {
       const chunk = takeAfter(state, tail.afterStep, plan.tailLimit);
       if (chunk) result.tails.set(seriesId(tail), chunk);
     }
+    if (failed.size) result.failed = failed;
     return result;
   }
 
-  async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
+  async rows(queries: RowQuery[], signal: AbortSignal): Promise<Array<QueryRow[] | Error>> {
     if (this.invalid) throw new Error(this.invalid);
     const wanted = new Map<string, RowsSubscription>();
     for (const query of queries) wanted.set(rowsKey(query), { kind: query.kind, params: query.params });
     this.ask({ rows: wanted });
-    const out: QueryRow[][] = [];
+    const out: Array<QueryRow[] | Error> = [];
     for (const query of queries) {
       const key = rowsKey(query);
       const state = await this.until(signal, `the "${query.kind}" query`, () => {
         const s = this.rowStates.get(key);
-        if (s?.problem) throw new Error(s.problem);
-        return s?.rows ? s : undefined;
+        return s?.problem || s?.rows ? s : undefined;
       });
-      out.push(state.rows!);
+      out.push(state.problem ? new Error(state.problem) : state.rows!);
     }
     this.throwIfUnhealthy();
     return out;
@@ -284,12 +295,16 @@ export class RelaySource implements TelemetrySource {
       for (const key of this.wantedSeries.keys()) if (!this.series.has(key)) this.series.set(key, { handedOver: false, reset: false, stale: false, pending: [], pendingCount: 0 });
       for (const key of this.wantedRows.keys()) if (!this.rowStates.has(key)) this.rowStates.set(key, {});
       const { series: streamed, rows: queried, refused } = this.fit();
+      let changed = false;
       for (const [key, state] of [...this.series, ...this.rowStates]) {
         const problem = refused.get(key);
-        if (problem) Object.assign(state, { problem, local: true });
-        else if (state.local) Object.assign(state, { problem: undefined, local: false });
+        if (problem && state.problem !== problem) Object.assign(state, { problem, local: true });
+        else if (!problem && state.local) Object.assign(state, { problem: undefined, local: false });
+        else continue;
+        changed = true;
       }
-      if (refused.size) this.notify();
+      // Only news wakes the store: a poll that asks again for a refused entry must not make another poll at once.
+      if (changed) this.notify();
       const sub = JSON.stringify({ series: streamed, rows: queried });
       if (sub === this.subscribed) return;
       this.subscribed = sub;
@@ -351,8 +366,12 @@ export class RelaySource implements TelemetrySource {
         if (this.closed) break;
         if (generation === this.generation) {
           this.failures++;
+          // Waiting requests fail at once; the store hears of the stream going down, not of each failed reconnect
+          // (its watch cuts a backoff short).
+          const news = this.error === undefined;
           this.error = (error as Error).message || 'Failed to fetch';
-          this.notify();
+          if (news) this.notify();
+          else this.wake();
         }
       }
       if (generation !== this.generation) continue;
@@ -470,6 +489,9 @@ export class RelaySource implements TelemetrySource {
     this.notify();
   }
 }
+
+/** The place of a first view the relay refused (`failed` says why; the store does not read it). */
+const NO_VIEW: ViewChunk = { ...emptyChunk(), total: 0, bucketSteps: 1, lastStep: -1 };
 
 function isFirstView(view: ViewRequest): boolean {
   return view.fromStep === 0 && view.toStep === Infinity;

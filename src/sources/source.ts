@@ -24,6 +24,12 @@ export interface SeriesChunk {
   /** Wall time of each point, epoch milliseconds. */
   times: Float64Array;
   values: Float64Array;
+  /**
+   * Points of the series at steps past 2^53 − 1 (a UInt64 step a double
+   * cannot hold exactly, e.g. a step of −1 written as 2^64 − 1): left out of
+   * the chunk and counted here. Unset: not counted by this answer.
+   */
+  beyond?: number;
 }
 
 /** Raw points of a series after the step a store already holds. */
@@ -63,13 +69,19 @@ export interface FetchPlan {
 export interface FetchResult {
   /** New points per series id; a series with none may be missing. */
   tails: Map<string, SeriesChunk>;
-  /** One chunk per view request, in request order. */
+  /** One chunk per view request, in request order (any chunk for a failed series; it is not used). */
   views: ViewChunk[];
   /**
    * Series whose held points no longer continue what the source has (a relay
    * that restarted): the store drops them and asks for a first view again.
    */
   resets?: Set<string>;
+  /**
+   * Series the source could not serve, by series id, with why (without the
+   * source's label): only they show the error, and their views with them;
+   * the rest of the answer is used. A fault of the whole request is thrown.
+   */
+  failed?: Map<string, string>;
 }
 
 /** What exists for a run, used to explain an empty chart. */
@@ -105,8 +117,12 @@ export interface TelemetrySource {
   readonly label: string;
   /** Every requested tail and view, in one round trip. */
   fetch(plan: FetchPlan, signal: AbortSignal): Promise<FetchResult>;
-  /** Every row query of a poll, in one round trip; one row list per query, in order. */
-  rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]>;
+  /**
+   * Every row query of a poll, in one round trip; one row list per query, in
+   * order, or an Error in the place of a query the source could not serve
+   * (its message without the source's label). A fault of the whole request is thrown.
+   */
+  rows(queries: RowQuery[], signal: AbortSignal): Promise<Array<QueryRow[] | Error>>;
   /** Runs among `runs` that exist, with their metrics. */
   describeRuns(runs: string[], signal: AbortSignal): Promise<RunInfo[]>;
   /**

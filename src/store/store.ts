@@ -15,10 +15,14 @@
  * wait `ceiling·(0.5 + 0.5·random)` with `ceiling = min(maxBackoff,
  * pollInterval·2^(failures-1))`, so an outage costs no more requests than
  * health and the first poll after the server is back comes within
- * `maxBackoff` (two poll intervals by default). A poll with no answer after
- * two poll intervals (4 s at least) tells subscribers it is still waiting.
+ * `maxBackoff` (two poll intervals by default), or at once when the source
+ * says so (`watch`). A poll with no answer after two poll intervals (4 s at
+ * least) tells subscribers it is still waiting. A series or row query the
+ * source says it cannot serve (a relay refusing a run id) is an error of
+ * that subscription only: the rest is applied and the poll is no outage.
  */
 import { DetailView, SeriesBuffer } from './series.js';
+import { MAX_POLL_INTERVAL } from '../internal/invalid.js';
 import { emptyChunk, queryId, seriesId, SourceError, type FetchPlan, type FetchResult, type QueryRow, type RowQuery, type RunInfo, type SeriesKey, type TelemetrySource, type ViewRequest } from '../sources/source.js';
 
 /** The page's document where there is one: the relay runs this store in Node, without one. */
@@ -52,11 +56,11 @@ interface RowsEntry {
 }
 
 export interface StoreOptions {
-  /** Poll interval while healthy, ms (default 2000). */
+  /** Poll interval while healthy, ms (default 2000; 250 ms to a day). */
   pollInterval?: number;
   /**
    * Longest wait between retries after errors, ms (default: two poll
-   * intervals; never less than one). A server that comes back is polled again
+   * intervals; never less than one, nor more than a day). A server that comes back is polled again
    * within this time, so a longer one means a slower recovery.
    */
   maxBackoff?: number;
@@ -131,8 +135,9 @@ export class TelemetryStore {
 
   constructor(source: TelemetrySource, options: StoreOptions = {}, onDispose: () => void = () => {}) {
     this.source = source;
-    this.pollInterval = Math.max(250, options.pollInterval ?? 2000);
-    this.maxBackoff = Math.max(this.pollInterval, options.maxBackoff ?? 2 * this.pollInterval);
+    // A timer past 2^31 ms fires at once: a script's configure({ pollInterval: 3e9 }) would poll in a loop.
+    this.pollInterval = clampDelay(options.pollInterval, 2000, 250);
+    this.maxBackoff = clampDelay(options.maxBackoff, 2 * this.pollInterval, this.pollInterval);
     this.backoff = (failures) => {
       // Full jitter over the upper half: viewers that failed together do not retry together.
       const ceiling = Math.min(this.maxBackoff, this.pollInterval * 2 ** Math.min(Math.max(0, failures - 1), 20));
@@ -143,7 +148,7 @@ export class TelemetryStore {
     this.tailLimit = options.tailLimit ?? 20_000;
     this.onDispose = onDispose;
     this.onPoll = options.onPoll ?? (() => {});
-    this.unwatch = source.watch?.(() => this.schedule(0)) ?? (() => {});
+    this.unwatch = source.watch?.(() => this.schedule(0, true)) ?? (() => {});
     page?.addEventListener('visibilitychange', this.onVisibility);
   }
 
@@ -267,15 +272,17 @@ export class TelemetryStore {
     if (page?.visibilityState === 'visible' && !this.isEmpty) this.schedule(0);
   };
 
-  private schedule(delay: number) {
+  /** `woken`: the source said something changed (it is back, new data), which cuts a backoff short. */
+  private schedule(delay: number, woken = false) {
     if (this.disposed) return;
     if (this.polling) {
       if (delay === 0) this.pollAgain = true;
+      if (woken) this.woken = true;
       return;
     }
     if (this.timer !== undefined) {
       // While failing, a new subscriber or a refresh does not cut the backoff short: no retry storms.
-      if (delay >= this.health.nextPollAt - Date.now() || this.health.failures > 0) return;
+      if (delay >= this.health.nextPollAt - Date.now() || (this.health.failures > 0 && !woken)) return;
       clearTimeout(this.timer);
     }
     this.health.nextPollAt = Date.now() + delay;
@@ -286,6 +293,8 @@ export class TelemetryStore {
   }
 
   private pollAgain = false;
+  /** The source woke the store during the poll in flight: poll again at once even if it fails. */
+  private woken = false;
 
   private async poll() {
     if (this.disposed || this.isEmpty) return;
@@ -296,6 +305,7 @@ export class TelemetryStore {
     }
     this.polling = true;
     this.pollAgain = false;
+    this.woken = false;
     const controller = new AbortController();
     this.inflight = controller;
     const entries = [...this.entries.values()];
@@ -331,35 +341,53 @@ export class TelemetryStore {
         rowEntries.length ? this.source.rows(rowEntries.map((e) => e.result.query), controller.signal) : Promise.resolve([]),
       ]);
       if (this.disposed) return;
+      const failed = result.failed ?? NONE_FAILED;
+      const failure = (key: SeriesKey) => {
+        const why = failed.get(seriesId(key));
+        return why === undefined ? undefined : describeError(why, this.source.label);
+      };
       // Runs whose series stay empty are described before anything is applied: a poll is all or nothing.
       const emptyRuns = new Set<string>();
       firstViews.forEach((entry, i) => {
-        if (!result.views[i]?.steps.length) emptyRuns.add(entry.buffer.key.run);
+        if (!result.views[i]?.steps.length && !failed.has(seriesId(entry.buffer.key))) emptyRuns.add(entry.buffer.key.run);
       });
       for (const entry of entries) {
-        if (viewing.has(entry) || entry.buffer.length) continue;
+        if (viewing.has(entry) || entry.buffer.length || failed.has(seriesId(entry.buffer.key))) continue;
         if (!result.tails.get(seriesId(entry.buffer.key))?.steps.length) emptyRuns.add(entry.buffer.key.run);
       }
       for (const run of emptyRuns) if (this.runs.has(run)) emptyRuns.delete(run);
       if (emptyRuns.size) await this.describe([...emptyRuns], controller.signal);
       if (this.disposed) return;
       rowEntries.forEach((entry, i) => {
-        Object.assign(entry.result, { status: 'ready', rows: rows[i] ?? [], error: undefined, updatedAt: Date.now(), version: entry.result.version + 1 });
+        const answer = rows[i] ?? [];
+        // A query the source could not serve keeps its last rows, as after any error.
+        if (answer instanceof Error) Object.assign(entry.result, { status: 'error', error: describeError(answer, this.source.label), version: entry.result.version + 1 });
+        else Object.assign(entry.result, { status: 'ready', rows: answer, error: undefined, updatedAt: Date.now(), version: entry.result.version + 1 });
       });
       const now = Date.now();
       let backlog = false;
-      firstViews.forEach((entry, i) => entry.buffer.loadView(result.views[i]));
+      firstViews.forEach((entry, i) => failed.has(seriesId(entry.buffer.key)) || entry.buffer.loadView(result.views[i]));
       for (const id of result.resets ?? []) {
         const entry = this.entries.get(id);
-        if (!entry || viewing.has(entry)) continue;
+        if (!entry || viewing.has(entry) || failed.has(id)) continue;
         // Asked for again from the start at the next poll, which comes at once.
         entry.buffer.loaded = false;
         viewing.add(entry);
         this.pollAgain = true;
       }
-      details.forEach((detail, i) => detail.load(result.views[firstViews.length + i]));
+      details.forEach((detail, i) => {
+        const why = failure(detail.key);
+        if (why === undefined) detail.load(result.views[firstViews.length + i]);
+        else detail.fail(why);
+      });
       for (const entry of entries) {
         const { buffer } = entry;
+        const why = failure(buffer.key);
+        if (why !== undefined) {
+          // Keeps what it holds, as after any error; asked for again at the next poll.
+          buffer.fail(why);
+          continue;
+        }
         buffer.checkedAt = now;
         if (!viewing.has(entry)) {
           const chunk = result.tails.get(seriesId(buffer.key));
@@ -385,8 +413,8 @@ export class TelemetryStore {
       for (const entry of rowEntries) Object.assign(entry.result, { status: 'error', error: message, version: entry.result.version + 1 });
       this.notify(entries, details.length > 0);
       this.notifyRows(rowEntries);
-      // Whatever asked for a poll meanwhile waits for the backoff too.
-      this.pollAgain = false;
+      // Whatever asked for a poll meanwhile waits for the backoff too, unless the source said it changed.
+      this.pollAgain = this.woken;
       this.finishPoll(this.backoff(this.health.failures));
     }
   }
@@ -447,6 +475,11 @@ export class TelemetryStore {
   }
 }
 
+/** A delay option in ms: `fallback` when unset or not a number, else within [`least`, a day]. */
+function clampDelay(value: number | undefined, fallback: number, least: number): number {
+  return Math.min(MAX_POLL_INTERVAL, Math.max(least, value == null || Number.isNaN(value) ? fallback : value));
+}
+
 function clampColumns(columns: number): number {
   return Math.min(8192, Math.max(16, Math.floor(columns) || 0));
 }
@@ -456,6 +489,7 @@ function detailRequest(detail: DetailView): ViewRequest {
 }
 
 const EMPTY = emptyChunk();
+const NONE_FAILED = new Map<string, string>();
 const notified = new WeakMap<SeriesBuffer, number>();
 
 /** Turns a transport failure into a sentence a user can act on. */

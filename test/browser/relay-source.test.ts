@@ -10,6 +10,7 @@ import '../../src/define.js';
 import type { LossChart } from '../../src/elements/loss-chart/loss-chart.component.js';
 import type { CheckpointTable } from '../../src/elements/checkpoint-table/checkpoint-table.component.js';
 import { RowsController } from '../../src/store/rows-controller.js';
+import { liveStores } from '../../src/store/registry.js';
 import { insertPoints, uniqueRun, waitFor, type Point } from './helpers.js';
 
 /** A page's own element with a row query of a kind the relay does not know. */
@@ -95,10 +96,15 @@ describe('relay source', () => {
   it('an element whose subscription the relay cannot take shows why, and elements on the page keep streaming', async () => {
     const run = uniqueRun('relay-refused');
     await insertPoints(run, 'loss', ramp(0, 9));
+    await insertPoints(run, 'checkpoint.saved', [{ step: 8, value: 1e9 }], { tags_json: '{"path":"/ckpt/8"}' });
     const good = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="300"></loss-chart>`);
     await waitFor(() => good.chartData?.[0].length === 10, 'the good chart');
     // Each on its own store (poll interval), as separate parts of a page.
     const longRun = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${'r'.repeat(20_000)} poll-interval="400"></loss-chart>`);
+    // Good neighbours on the same stores as refused elements: the refused run (400 ms) and the unknown query kind (700 ms).
+    const neighbour = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="400"></loss-chart>`);
+    const rowNeighbour = await fixture<CheckpointTable>(html`<checkpoint-table src=${SOURCE_URL} run=${run} poll-interval="700"></checkpoint-table>`);
+    const chartNeighbour = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${run} smoothing="0" poll-interval="700"></loss-chart>`);
     // Five runs of 3900 characters: each is fine, together they pass the relay's 16 KB request.
     const tooMany = Array.from({ length: 5 }, (_, i) => `${'x'.repeat(3900)}${i}`).join(',');
     const manyRuns = await fixture<LossChart>(html`<loss-chart src=${SOURCE_URL} run=${tooMany} poll-interval="500"></loss-chart>`);
@@ -117,11 +123,29 @@ describe('relay source', () => {
     // None of them said the relay cannot be reached: the relay's answer is what they show.
     for (const message of [longRun.stateMessage, manyRuns.stateMessage, custom.error!]) expect(message).not.to.contain('Cannot reach');
 
+    // The neighbours share those stores, and draw exactly what was inserted: a refused entry is not an outage.
+    const shared = (ms: number) => liveStores().filter((s) => s.source.label === `trainwatch relay at ${RELAY_URL}` && s.pollInterval === ms);
+    for (const ms of [400, 700]) expect(shared(ms), `one store at ${ms} ms`).to.have.length(1);
+    await waitFor(() => neighbour.chartData?.[0].length === 10 && chartNeighbour.chartData?.[0].length === 10, 'the neighbours’ charts', 10_000);
+    await waitFor(() => rowNeighbour.state === 'ready', 'the neighbouring checkpoint table', 10_000);
+    expect(rowNeighbour.shadowRoot!.textContent).to.contain('/ckpt/8');
+    for (const ms of [400, 700]) expect(shared(ms)[0].health.failures, `failed polls at ${ms} ms`).to.equal(0);
+
     // The rest of the page still streams.
     await insertPoints(run, 'loss', ramp(10, 14));
-    await waitFor(() => good.chartData?.[0].length === 15, 'pushed points on the good chart', 10_000);
-    expect(Array.from(good.chartData![0])).to.deep.equal(ramp(0, 14).map((p) => p.step));
-    expect(good.state).to.equal('ready');
+    await waitFor(() => [good, neighbour, chartNeighbour].every((el) => el.chartData?.[0].length === 15), 'pushed points on the good charts', 10_000);
+    for (const el of [good, neighbour, chartNeighbour]) {
+      expect(Array.from(el.chartData![0])).to.deep.equal(ramp(0, 14).map((p) => p.step));
+      expect(Array.from(el.chartData![1] as number[])).to.deep.equal(ramp(0, 14).map((p) => p.value));
+      expect(el.state).to.equal('ready');
+      expect(el.shadowRoot!.querySelector('.banner[role="alert"]'), 'no error banner').to.equal(null);
+    }
+    expect(rowNeighbour.state).to.equal('ready');
+    expect(rowNeighbour.shadowRoot!.textContent).to.contain('/ckpt/8');
+    // The refused ones still say why.
+    expect(longRun.state).to.equal('error');
+    expect(custom.state).to.equal('error');
+    for (const ms of [400, 700]) expect(shared(ms)[0].health.failures).to.equal(0);
   });
 
   it('rejects a relay URL that is not one', async () => {

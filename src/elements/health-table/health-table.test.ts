@@ -232,7 +232,7 @@ describe('<health-table>', () => {
     await expectRow(el, runs[2], BROKEN, 4);
     const store = storeOf(el);
     expect(liveStores()).to.deep.equal([store]);
-    const calls: { queries: RowQuery[]; answers: QueryRow[][] }[] = [];
+    const calls: { queries: RowQuery[]; answers: Array<QueryRow[] | Error> }[] = [];
     const rows = store.source.rows.bind(store.source);
     store.source.rows = async (queries, signal) => {
       const answers = await rows(queries, signal);
@@ -249,8 +249,10 @@ describe('<health-table>', () => {
     for (const call of calls) {
       expect(call.queries.map((q) => q.kind), 'one row query per poll').to.deep.equal(['health']);
       // All runs × days in the one answer, each row carrying every check.
-      expect(call.answers[0]).to.have.length(runs.length * 4);
-      for (const row of call.answers[0]) expect(row.scores).to.have.length(CHECKS.length);
+      const answer = call.answers[0];
+      if (answer instanceof Error) throw answer;
+      expect(answer).to.have.length(runs.length * 4);
+      for (const row of answer) expect(row.scores).to.have.length(CHECKS.length);
     }
     // The SQL does not depend on the values: runs, days and checks are bound parameters.
     const query = calls[0].queries[0];
