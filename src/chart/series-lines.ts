@@ -61,7 +61,14 @@ export function seriesState(series: readonly SeriesBuffer[], expected: number, e
   if (series.some((s) => s.length > 0)) return { state: 'ready', message: '' };
   const failed = series.find((s) => s.status === 'error');
   if (failed) return { state: 'error', message: failed.error ?? 'Error' };
-  return { state: 'empty', message: explainEmpty() };
+  const beyond = beyondNote(series);
+  return { state: 'empty', message: beyond ? `${explainEmpty()} ${beyond}.` : explainEmpty() };
+}
+
+/** "2 points at steps past 2^53 not drawn" (a step of −1 in a UInt64 column is one), or ''. */
+function beyondNote(series: readonly SeriesBuffer[]): string {
+  const n = series.reduce((sum, s) => sum + s.beyond, 0);
+  return n ? `${formatCount(n)} point${n === 1 ? '' : 's'} at steps past 2^53 not drawn` : '';
 }
 
 /** Why series have no points: the runs do not exist, or a run lacks the metrics (and lists what it has). */
@@ -77,7 +84,8 @@ export function explainEmpty(store: TelemetryStore | undefined, runs: readonly s
 
 /**
  * What the chart shows of what exists, when that is not everything:
- * "8,000 of 10M points · min/max per 5,000 steps · 3 NaN/Inf marked".
+ * "8,000 of 10M points · min/max per 5,000 steps · 3 NaN/Inf marked · 2
+ * points at steps past 2^53 not drawn".
  */
 export function reductionNote(chart: LineChart | undefined, series: readonly SeriesBuffer[], detailOf: (s: SeriesBuffer) => DetailView | undefined, zoomed: boolean): string {
   const held = series.filter((s) => s.length > 0);
@@ -96,6 +104,8 @@ export function reductionNote(chart: LineChart | undefined, series: readonly Ser
   else if (chart.drawn < chart.total) parts.push(`${formatCount(chart.drawn)} of ${formatCount(chart.total)} points · min/max per pixel`);
   if (chart.nonFinite) parts.push(`${formatCount(chart.nonFinite)} NaN/Inf marked ▼`);
   if (chart.notPositive) parts.push(`${formatCount(chart.notPositive)} ≤ 0 or beyond 1e±30: not on the log scale`);
+  const beyond = beyondNote(series);
+  if (beyond) parts.push(beyond);
   return parts.join(' · ');
 }
 

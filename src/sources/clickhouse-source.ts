@@ -13,6 +13,12 @@
  * form ClickHouse prunes with the table's primary key, so a poll of a live
  * tail reads the newest granules only, however long the run.
  *
+ * A point is a step: where several rows share one (ranks of a job, a
+ * trainer that restarted), tails and views both give their mean. Steps past
+ * 2^53 − 1 (a step of −1 is 2^64 − 1 in a UInt64) cannot be drawn exactly:
+ * they are left out of every answer and counted (`SeriesChunk.beyond`), so
+ * one careless writer neither fails the poll nor goes unmentioned.
+ *
  * An answer is used whole or not at all: points carry a per-row check and an
  * end marker (`decodeCheckedRows`) and are validated against the plan; row
  * queries come as one JSON document whose row count must match. A request
@@ -101,50 +107,86 @@ const enum Kind {
   Tail = 0,
   ViewPoint = 1,
   ViewMeta = 2,
+  TailBeyond = 3,
+  ViewBeyond = 4,
 }
 
-/** Raw points after a watermark, the mean over ranks at each step (as the chart draws one line). */
+/**
+ * The highest step drawn, 2^53 − 1: steps are UInt64 but a chart's numbers are
+ * doubles, exact only up to here. Every range and tail stops at it, so a
+ * point past it (a step of −1 arrives as 2^64 − 1) never reaches the decoder
+ * (which refuses it); such points are counted instead (`SeriesChunk.beyond`).
+ */
+const STEP_MAX = '9007199254740991';
+
+/**
+ * Raw points after a watermark, the mean over ranks at each step (as the chart
+ * draws one line); then, per series, how many points lie past STEP_MAX (all of
+ * them: a watermark never passes it), when there are any.
+ */
 function tailSql(table: string, n: number): string {
   const match = (i: number) => `run_id = {tr${i}:String} AND metric = {tm${i}:String}`;
-  const branches = Array.from({ length: n }, (_, i) => `${match(i)}, ${i}`).join(', ');
+  const key = `toUInt16(multiIf(${Array.from({ length: n }, (_, i) => `${match(i)}, ${i}`).join(', ')}, 65535)) AS k`;
   const where = Array.from({ length: n }, (_, i) => `(${match(i)} AND step >= {ta${i}:UInt64})`).join(' OR ');
+  const beyond = Array.from({ length: n }, (_, i) => `(${match(i)} AND step > ${STEP_MAX})`).join(' OR ');
   return `SELECT k, toUInt8(${Kind.Tail}) AS kind, s, t, v FROM (
-  SELECT toUInt16(multiIf(${branches}, 65535)) AS k, toInt64(step) AS s,
+  SELECT ${key}, toInt64(step) AS s,
          toInt64(toUnixTimestamp64Milli(max(event_time))) AS t, toFloat64(avg(value)) AS v
   FROM ${table}
-  WHERE ${where}
+  WHERE (${where}) AND step <= ${STEP_MAX}
   GROUP BY k, s
   ORDER BY k, s
   LIMIT {tl:UInt32} BY k
-)`;
+)
+UNION ALL
+SELECT ${key}, toUInt8(${Kind.TailBeyond}), toInt64(0), toInt64(count()), toFloat64(0) FROM ${table} WHERE ${beyond} GROUP BY k`;
 }
+
+/**
+ * M4 candidates of one pixel column over points (step `st`, epoch ms `et`,
+ * value `v`): first, last, lowest and highest finite, first NaN/±Inf.
+ */
+const M4_CANDIDATES = `[(min(st), argMin(et, st), argMin(v, st)), (max(st), argMax(et, st), argMax(v, st)),
+ (argMinIf(st, v, isFinite(v)), argMinIf(et, v, isFinite(v)), minIf(v, isFinite(v))),
+ (argMaxIf(st, v, isFinite(v)), argMaxIf(et, v, isFinite(v)), maxIf(v, isFinite(v))),
+ (minIf(st, NOT isFinite(v)), argMinIf(et, st, NOT isFinite(v)), argMinIf(v, st, NOT isFinite(v)))] AS cand,
+ countIf(isFinite(v)) AS fin, countIf(NOT isFinite(v)) AS odd`;
 
 /**
  * A step range reduced to pixel columns, M4-style: per column the first, last,
  * lowest and highest finite point, plus the first NaN/±Inf point if any, so a
  * spike or a divergence is never averaged away. Raw points when they fit
- * (twice the columns or fewer). A last row (kind 2) says what the reduction
- * stands for: the range's newest step, its point count and steps per column.
+ * (twice the columns or fewer). A point is a step: where several rows share
+ * one (ranks, a restarted trainer), their mean, as the live tail draws it.
+ * A row of kind 2 says what the reduction stands for: the range's newest
+ * step, its step count and steps per column; one of kind 4, how many points
+ * past STEP_MAX were left out, when any were.
+ *
+ * Per-step means cost a GROUP BY over every step of the range (about twice
+ * the time at 10M points), so they are taken only when some step of the range has
+ * several rows (rows ≠ distinct steps, counted with a bitmap); else the
+ * columns read the rows directly. The branch not taken reads nothing: its
+ * condition is a constant once `e` is known.
  */
 function viewSql(table: string, i: number): string {
-  const range = `run_id = {vr${i}:String} AND metric = {vm${i}:String} AND step >= {vlo${i}:UInt64} AND step <= {vhi${i}:UInt64}`;
-  const ms = 'toInt64(toUnixTimestamp64Milli(event_time))';
-  return `WITH (SELECT (min(toInt64(step)), max(toInt64(step)), count()) FROM ${table} WHERE ${range}) AS e,
-     if(e.3 <= 2 * {vpx${i}:UInt32}, 1, greatest(1, toInt64(ceil((e.2 - e.1 + 1) / {vpx${i}:UInt32})))) AS w
+  const series = `run_id = {vr${i}:String} AND metric = {vm${i}:String}`;
+  const range = `${series} AND step >= {vlo${i}:UInt64} AND step <= {vhi${i}:UInt64} AND step <= e.2`;
+  return `WITH (SELECT (min(toInt64(step)), max(toInt64(step)), count(), groupBitmap(step)) FROM ${table} WHERE ${series} AND step >= {vlo${i}:UInt64} AND step <= {vhi${i}:UInt64}) AS e,
+     if(e.4 <= 2 * {vpx${i}:UInt32}, 1, greatest(1, toInt64(ceil((e.2 - e.1 + 1) / {vpx${i}:UInt32})))) AS w
 SELECT toUInt16(${i}) AS k, toUInt8(${Kind.ViewPoint}) AS kind, p.1 AS s, p.2 AS t, p.3 AS v FROM (
-  SELECT intDiv(toInt64(step) - e.1, w) AS b,
-    [ (min(toInt64(step)), argMin(${ms}, step), argMin(value, step)),
-      (max(toInt64(step)), argMax(${ms}, step), argMax(value, step)),
-      (argMinIf(toInt64(step), value, isFinite(value)), argMinIf(${ms}, value, isFinite(value)), minIf(value, isFinite(value))),
-      (argMaxIf(toInt64(step), value, isFinite(value)), argMaxIf(${ms}, value, isFinite(value)), maxIf(value, isFinite(value))),
-      (minIf(toInt64(step), NOT isFinite(value)), argMinIf(${ms}, step, NOT isFinite(value)), argMinIf(value, step, NOT isFinite(value))) ] AS cand,
-    countIf(isFinite(value)) AS finite, countIf(NOT isFinite(value)) AS nonFinite
-  FROM ${table}
-  WHERE ${range} AND toInt64(step) <= e.2
+  SELECT intDiv(st - e.1, w) AS b, ${M4_CANDIDATES}
+  FROM (
+    SELECT toInt64(step) AS st, toUnixTimestamp64Milli(event_time) AS et, value AS v FROM ${table} WHERE ${range} AND e.3 = e.4
+    UNION ALL
+    SELECT toInt64(step) AS st, toUnixTimestamp64Milli(max(event_time)) AS et, avg(value) AS v FROM ${table} WHERE ${range} AND e.3 != e.4 GROUP BY st
+  )
   GROUP BY b
-) ARRAY JOIN arrayDistinct(arrayFilter((c, j) -> (j <= 2 OR (j <= 4 AND finite > 0) OR (j = 5 AND nonFinite > 0)), cand, arrayEnumerate(cand))) AS p
+) ARRAY JOIN arrayDistinct(arrayFilter((c, j) -> (j <= 2 OR (j <= 4 AND fin > 0) OR (j = 5 AND odd > 0)), cand, arrayEnumerate(cand))) AS p
 UNION ALL
-SELECT toUInt16(${i}), toUInt8(${Kind.ViewMeta}), if(e.3 = 0, -1, e.2), toInt64(e.3), toFloat64(w)`;
+SELECT toUInt16(${i}), toUInt8(${Kind.ViewMeta}), if(e.3 = 0, -1, e.2), toInt64(e.4), toFloat64(w)
+UNION ALL
+SELECT toUInt16(${i}), toUInt8(${Kind.ViewBeyond}), toInt64(0), toInt64(count()), toFloat64(0) FROM ${table}
+  WHERE ${series} AND step > ${STEP_MAX} AND step <= {vtop${i}:UInt64} HAVING count() > 0`;
 }
 
 export class ClickHouseSource implements TelemetrySource {
@@ -173,7 +215,8 @@ export class ClickHouseSource implements TelemetrySource {
       plan.tails.forEach((tail, i) => {
         params[`tr${i}`] = tail.run;
         params[`tm${i}`] = tail.metric;
-        params[`ta${i}`] = stepParam(tail.afterStep + 1);
+        // After the last drawable step, nothing: a range that is empty (not STEP_MAX again, which would repeat it).
+        params[`ta${i}`] = tail.afterStep >= Number(STEP_MAX) ? UINT64_MAX : stepParam(tail.afterStep + 1);
       });
       params.tl = Math.max(1, Math.floor(plan.tailLimit));
       branches.push(tailSql(this.table, plan.tails.length));
@@ -183,6 +226,8 @@ export class ClickHouseSource implements TelemetrySource {
       params[`vm${i}`] = view.metric;
       params[`vlo${i}`] = stepParam(view.fromStep);
       params[`vhi${i}`] = stepParam(view.toStep);
+      // Points past STEP_MAX are counted only when the range reaches past it.
+      params[`vtop${i}`] = view.toStep > Number(STEP_MAX) ? UINT64_MAX : STEP_MAX;
       params[`vpx${i}`] = Math.max(1, Math.floor(view.columns));
       branches.push(viewSql(this.table, i));
     });
@@ -277,9 +322,9 @@ SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat6
   }
 }
 
-/** A step bound as UInt64 text: below 0 is 0, Infinity is the largest UInt64. */
+/** A step bound as UInt64 text, within 0..STEP_MAX (Infinity, NaN or 1e300 included). */
 function stepParam(step: number): string {
-  if (step === Infinity) return UINT64_MAX;
+  if (!(step < Number(STEP_MAX))) return STEP_MAX;
   return String(Math.max(0, Math.floor(step)));
 }
 
@@ -303,10 +348,11 @@ function jsonRows(bytes: Uint8Array, width: number): unknown[][] {
 /**
  * Cuts the decoded rows (sorted by kind, k, step) into tail chunks and view
  * chunks, checking them against the plan: each group once, steps in order and
- * in the range asked for, one description per view. Anything else is garbled.
+ * in the range asked for, one description per view, at most one count of
+ * points past STEP_MAX per series. Anything else is garbled.
  */
 function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
-  const views: ViewChunk[] = plan.views.map(() => ({ ...emptyChunk(), total: 0, bucketSteps: 1, lastStep: -1 }));
+  const views: ViewChunk[] = plan.views.map(() => ({ ...emptyChunk(), total: 0, bucketSteps: 1, lastStep: -1, beyond: 0 }));
   const described = new Uint8Array(views.length);
   const garbled = (why: string): never => {
     throw new GarbledResponseError(why);
@@ -326,11 +372,14 @@ function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
       for (let i = start; i < end; i++) {
         if (!(rows.step[i] > (i > start ? rows.step[i - 1] : tail.afterStep))) garbled('tail steps out of order');
       }
-      into.tails.set(seriesId(tail), slice(rows, start, end));
+      into.tails.set(seriesId(tail), { ...slice(rows, start, end), beyond: 0 });
+    } else if (kind === Kind.TailBeyond && k < plan.tails.length && end === start + 1 && rows.time[start] > 0) {
+      const id = seriesId(plan.tails[k]);
+      into.tails.set(id, { ...(into.tails.get(id) ?? emptyChunk()), beyond: rows.time[start] });
     } else if (kind === Kind.ViewPoint && k < views.length) {
       // The bounds as sent (stepParam), so a fractional zoom edge is not mistaken for a bad row.
       const lo = Math.max(0, Math.floor(plan.views[k].fromStep));
-      const hi = Math.floor(plan.views[k].toStep);
+      const hi = Math.min(Number(STEP_MAX), Math.floor(plan.views[k].toStep));
       for (let i = start; i < end; i++) {
         const step = rows.step[i];
         if (step < lo || step > hi || (i > start && step < rows.step[i - 1])) garbled('view steps out of range');
@@ -342,6 +391,8 @@ function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
       views[k].total = rows.time[start];
       views[k].bucketSteps = rows.value[start];
       if (!(views[k].bucketSteps >= 1) || views[k].total < 0) garbled('a view description out of range');
+    } else if (kind === Kind.ViewBeyond && k < views.length && end === start + 1 && rows.time[start] > 0) {
+      views[k].beyond = rows.time[start];
     } else {
       garbled(`rows no request asked for (kind ${kind}, k ${k})`);
     }

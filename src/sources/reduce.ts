@@ -21,5 +21,6 @@ export function reduceChunk(chunk: SeriesChunk, columns: number): ViewChunk {
     total: n,
     bucketSteps: Math.max(1, Math.ceil(span / columns)),
     lastStep,
+    ...(chunk.beyond === undefined ? {} : { beyond: chunk.beyond }),
   };
 }

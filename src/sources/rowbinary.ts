@@ -7,13 +7,15 @@
  * An answer is used whole or not at all. `check` is a hash of the row's other
  * bytes computed by ClickHouse (`rowCheckSql`), so a byte changed on the way
  * (a proxy that mangles the body) is caught rather than drawn; the last row
- * is an end marker (kind 3), so an answer cut exactly at a row boundary is
+ * is an end marker (kind 5), so an answer cut exactly at a row boundary is
  * caught too. An exception ClickHouse appended after it began answering
  * (`Code: N. DB::Exception: …`) is reported as such.
  *
  * Int64 columns become float64 numbers. They are exact up to 2^53 (a step
  * count or an epoch-millisecond time far beyond any training run); a value
  * past that cannot be shown truthfully, so it is an error, not a rounding.
+ * (The source's SQL leaves such steps out and counts them, so this only
+ * catches an answer that is not what was asked.)
  */
 import { SourceError } from './source.js';
 
@@ -35,8 +37,8 @@ const MAX_HI = 2 ** 21;
 
 /** Bytes of a checked row (`decodeCheckedRows`). */
 export const CHECKED_ROW_BYTES = ROW_BYTES + 4;
-/** The kind of the end-marker row. */
-export const END_KIND = 3;
+/** The kind of the end-marker row: above every kind of data row, so it sorts last. */
+export const END_KIND = 5;
 
 /** An answer that cannot be used: cut off, garbled, or ending in a ClickHouse exception (kind `exception`). */
 export class GarbledResponseError extends SourceError {

@@ -35,6 +35,8 @@ export class SeriesBuffer {
   reducedUntil = -1;
   /** Highest step covered; the tail continues after it. */
   watermark = -1;
+  /** Points at steps past 2^53 − 1, which a chart cannot place: counted, never held. */
+  beyond = 0;
   private stepsBuf: Float64Array;
   private timesBuf: Float64Array;
   private valuesBuf: Float64Array;
@@ -80,12 +82,15 @@ export class SeriesBuffer {
     this.bucketSteps = view.bucketSteps;
     this.reducedUntil = view.bucketSteps > 1 ? view.lastStep : -1;
     this.watermark = view.lastStep;
+    this.beyond = view.beyond ?? 0;
     this.loaded = true;
     this.settle(true);
   }
 
   /** Appends raw tail points; only steps after the watermark, so an overlapping answer never duplicates. */
   append(chunk: SeriesChunk): void {
+    const counted = chunk.beyond !== undefined && chunk.beyond !== this.beyond;
+    if (counted) this.beyond = chunk.beyond!;
     let from = 0;
     while (from < chunk.steps.length && chunk.steps[from] <= this.watermark) from++;
     const n = chunk.steps.length - from;
@@ -95,7 +100,7 @@ export class SeriesBuffer {
       this.watermark = chunk.steps[chunk.steps.length - 1];
       if (this.length > this.budget) this.compact();
     }
-    this.settle(n > 0);
+    this.settle(n > 0 || counted);
   }
 
   fail(message: string): void {

@@ -421,7 +421,8 @@ export class RelayHub {
     const cached = state.snapshots.get(columns);
     if (!id && cached && cached.version === buffer.version) return cached.bytes;
     const view = heldView(buffer, columns);
-    const payload = JSON.stringify({ key: state.key, ...encodePoints(view), total: view.total, bucketSteps: view.bucketSteps, lastStep: view.lastStep });
+    // `beyond`: points at steps past 2^53 the series leaves out (sent only when there are any).
+    const payload = JSON.stringify({ key: state.key, ...encodePoints(view), total: view.total, bucketSteps: view.bucketSteps, lastStep: view.lastStep, ...(view.beyond ? { beyond: view.beyond } : {}) });
     const bytes = encoder.encode(`${id}event: snapshot\ndata: ${payload}\n\n`);
     if (!id) state.snapshots.set(columns, { version: buffer.version, bytes });
     return bytes;
@@ -527,7 +528,7 @@ function problemEvent(key: string, message: string): Uint8Array {
   return encoder.encode(`event: problem\ndata: ${JSON.stringify({ key, message })}\n\n`);
 }
 
-/** Series (tails and views) per ClickHouse request: ~1 KB of SQL each, well under max_query_size (256 KiB). */
+/** Series (tails and views) per ClickHouse request: up to ~2 KB of SQL each (a first view), well under max_query_size (256 KiB). */
 const SERIES_PER_REQUEST = 64;
 /** Row queries per ClickHouse request, and their SQL text at most (the largest built-in query is ~6 KB). */
 const QUERIES_PER_REQUEST = 32;
@@ -577,5 +578,6 @@ export function heldView(buffer: SeriesBuffer, columns: number): ViewChunk {
     total: buffer.total,
     bucketSteps: Math.max(view.bucketSteps, buffer.bucketSteps),
     lastStep: buffer.watermark,
+    beyond: buffer.beyond,
   };
 }

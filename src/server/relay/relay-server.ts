@@ -7,7 +7,9 @@
  * - `GET /runs[?run=R…]`: runs with first/last report and status; with `run`,
  *   only those, with their metrics.
  * - `GET /metrics/{run}?metric=M&from=S&to=S&downsample=N`: points by step as
- *   `{columns, rows}`, reduced to N columns (spikes kept) when longer.
+ *   `{columns, rows}`, reduced to N columns (spikes kept) when longer; one
+ *   point per step (the mean where ranks share it); steps up to 2^53 − 1,
+ *   with `beyond` counting the points past it.
  * - `GET /checkpoints/{run}`: the run's checkpoints with scores and statistics.
  * - `GET /healthz`: whether ClickHouse answers, viewers, queries, memory.
  */
@@ -221,7 +223,9 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       while (lo < steps.length && steps[lo] < from) lo++;
       let hi = lo;
       while (hi < steps.length && steps[hi] <= to) hi++;
-      views.set(metric, reduceChunk({ steps: steps.slice(lo, hi), times: buffer.times.slice(lo, hi), values: buffer.values.slice(lo, hi) }, columns));
+      // Points past 2^53 lie after any `to` the route takes: they count only for an open range.
+      const beyond = url.searchParams.has('to') ? 0 : buffer.beyond;
+      views.set(metric, reduceChunk({ steps: steps.slice(lo, hi), times: buffer.times.slice(lo, hi), values: buffer.values.slice(lo, hi), beyond }, columns));
       return false;
     });
     if (remote.length) {
@@ -229,7 +233,13 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       const result = await cache.get(`view:${JSON.stringify(plan.views)}`, (signal) => source.fetch(plan, signal));
       remote.forEach((metric, i) => views.set(metric, result.views[i]));
     }
-    return { run, metrics: names.map((metric) => viewToAnswer(run, metric, views.get(metric)!)) };
+    return {
+      run,
+      metrics: names.map((metric) => {
+        const view = views.get(metric)!;
+        return { ...viewToAnswer(run, metric, view), beyond: view.beyond ?? 0 };
+      }),
+    };
   }
 
   async function checkpointsOf(run: string) {
