@@ -99,6 +99,8 @@ export interface SnapshotEvent extends WirePoints {
   total: number;
   bucketSteps: number;
   lastStep: number;
+  /** Points at steps past 2^53 − 1 the series leaves out (absent: none). */
+  beyond?: number;
 }
 
 export interface PointsEvent extends WirePoints {
@@ -152,7 +154,7 @@ export function decodePoints(wire: WirePoints): SeriesChunk {
 }
 
 export function decodeView(event: SnapshotEvent): ViewChunk {
-  return { ...decodePoints(event), total: event.total, bucketSteps: event.bucketSteps, lastStep: event.lastStep };
+  return { ...decodePoints(event), total: event.total, bucketSteps: event.bucketSteps, lastStep: event.lastStep, beyond: Number(event.beyond) || 0 };
 }
 
 /** `GET /metrics/{run}` answer for one metric: the user's sketch's `{columns, rows}` plus what the rows stand for. */
@@ -167,6 +169,8 @@ export interface MetricsAnswer {
   bucketSteps: number;
   /** Newest step in the range (-1 when empty). */
   lastStep: number;
+  /** Points at steps past 2^53 − 1, left out of `rows` (a UInt64 step a double cannot hold). */
+  beyond: number;
 }
 
 export function viewToAnswer(run: string, metric: string, view: ViewChunk): MetricsAnswer {
@@ -179,12 +183,13 @@ export function viewToAnswer(run: string, metric: string, view: ViewChunk): Metr
     total: view.total,
     bucketSteps: view.bucketSteps,
     lastStep: view.lastStep,
+    beyond: view.beyond ?? 0,
   };
 }
 
 export function answerToView(answer: MetricsAnswer): ViewChunk {
   const chunk = decodePoints({ steps: answer.rows.map((r) => r[0]), times: answer.rows.map((r) => r[1]), values: answer.rows.map((r) => r[2]) });
-  return { ...chunk, total: answer.total, bucketSteps: answer.bucketSteps, lastStep: answer.lastStep };
+  return { ...chunk, total: answer.total, bucketSteps: answer.bucketSteps, lastStep: answer.lastStep, beyond: Number(answer.beyond) || 0 };
 }
 
 /** Error bodies of the relay's REST routes. */

@@ -32,7 +32,7 @@ const MAX_MS = 253_402_300_799_999;
 
 const RANGE = `run_id = {run:String} AND metric = {metric:String}
   AND ({any_host:UInt8} = 1 OR host = {host:String})
-  AND step >= {from_step:Int64} AND ({to_step:Int64} < 0 OR step <= {to_step:Int64})
+  AND step >= {from_step:Int64} AND ({to_step:Int64} < 0 OR step <= {to_step:Int64}) AND step <= 9007199254740991
   AND ({from_ms:Int64} = 0 OR event_time >= fromUnixTimestamp64Milli({from_ms:Int64}))
   AND ({to_ms:Int64} = 0 OR event_time <= fromUnixTimestamp64Milli({to_ms:Int64}))`;
 

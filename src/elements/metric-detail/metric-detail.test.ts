@@ -376,7 +376,8 @@ describe('<metric-detail>', () => {
     const run = `<img src=x onerror="window.__pwned=1">${uniqueRun('x')}`;
     const el = await detailFor(run);
     await waitFor(() => el.state === 'empty', 'the empty state');
-    expect(shadow(el).querySelector('.overlay')!.textContent).to.contain(`Run "${run}" not found`);
+    // Quoted as a JSON string (its quotes escaped), so where the name ends is never in doubt.
+    expect(shadow(el).querySelector('.overlay')!.textContent).to.contain(`Run "<img src=x onerror=\\"window.__pwned=1\\">${run.slice(run.indexOf('>') + 1)}" not found`);
     expect(shadow(el).querySelector('img')).to.equal(null);
     expect(shadow(el).querySelector('.title')!.textContent).to.equal(`loss · ${run}`);
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);

@@ -237,7 +237,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
       run,
       metrics: names.map((metric) => {
         const view = views.get(metric)!;
-        return { ...viewToAnswer(run, metric, view), beyond: view.beyond ?? 0 };
+        return viewToAnswer(run, metric, view);
       }),
     };
   }
