@@ -520,5 +520,7 @@ export function describeError(error: unknown, label: string): string {
   if (/Failed to fetch|NetworkError|ECONNREFUSED|Load failed|fetch failed|EHOSTUNREACH|ENOTFOUND/i.test(message)) {
     return `Cannot reach ${label}. Retrying…`;
   }
+  // A refusal with an empty body (a proxy's 431 or 413 before ClickHouse saw the request).
+  if (!first.trim()) return `${label} refused the request without saying why. Retrying…`;
   return `${label}: ${first}`;
 }
