@@ -485,6 +485,13 @@ describe('relay faults: oversize and malformed requests', () => {
     assert.deepEqual(slices.flatMap((slice) => slice.views), wide.views, 'views keep their order');
     await source.close();
 
+    // Long names are sliced by size too: one viewer's 4,000-character run ids must not make one huge URL.
+    const long = { tails: range(0, 9).map((i) => ({ run: `r${i}`.padEnd(4000, 'x'), metric: 'loss', afterStep: 5 })), views: [{ run: 'short', metric: 'loss', fromStep: 0, toStep: Infinity, columns: 100 }], tailLimit: 100 };
+    const bySize = slicePlan(long, 64);
+    assert.equal(bySize.length, 11, 'each 4,000-character series alone, the short view in a slice of its own');
+    assert.deepEqual(bySize.flatMap((slice) => slice.tails), long.tails, 'tails keep their order');
+    assert.deepEqual(slicePlan({ ...long, tails: long.tails.map((tail) => ({ ...tail, run: tail.run.slice(0, 20) })) }, 64).length, 1, 'short names share one request');
+
     // End to end with small slices: 20 series, 8 per request.
     const run = uniqueRun('sliced');
     await writer.command({

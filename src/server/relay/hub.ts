@@ -150,6 +150,7 @@ export class RelayHub {
           for (const [id, chunk] of result.tails) merged.tails.set(id, chunk);
           merged.views.push(...result.views);
           for (const id of result.resets ?? []) (merged.resets ??= new Set()).add(id);
+          for (const [id, why] of result.failed ?? []) (merged.failed ??= new Map()).set(id, why);
         }
         return merged;
       },
@@ -534,20 +535,36 @@ const SERIES_PER_REQUEST = 64;
 const QUERIES_PER_REQUEST = 32;
 const SQL_PER_REQUEST = 96 * 1024;
 
-/** A poll's plan in slices of at most `size` series; views keep their order across slices. */
-export function slicePlan(plan: FetchPlan, size: number): FetchPlan[] {
-  if (plan.tails.length + plan.views.length <= size) return [plan];
+/**
+ * Bound values per ClickHouse request, in characters: they travel in the URL as `param_*`, and
+ * one viewer's long run ids must not push the shared poll's URL past what a proxy in front of
+ * ClickHouse accepts (nginx: 8 KB a header line by default, percent-encoding triples some).
+ */
+const PARAM_CHARS_PER_REQUEST = 2048;
+
+/**
+ * A poll's plan in slices of at most `size` series and about PARAM_CHARS_PER_REQUEST characters
+ * of run and metric names (a series is never split); views keep their order across slices.
+ */
+export function slicePlan(plan: FetchPlan, size: number, paramChars = PARAM_CHARS_PER_REQUEST): FetchPlan[] {
+  const items = [...plan.tails.map((tail) => ({ tail, chars: tail.run.length + tail.metric.length })), ...plan.views.map((view) => ({ view, chars: view.run.length + view.metric.length }))];
   const slices: FetchPlan[] = [];
-  const items = [...plan.tails.map((tail) => ({ tail })), ...plan.views.map((view) => ({ view }))];
-  for (let i = 0; i < items.length; i += size) {
-    const slice: FetchPlan = { tails: [], views: [], tailLimit: plan.tailLimit };
-    for (const item of items.slice(i, i + size)) {
-      if ('tail' in item) slice.tails.push(item.tail);
-      else slice.views.push(item.view);
+  let slice: FetchPlan | undefined;
+  let count = 0;
+  let chars = 0;
+  for (const item of items) {
+    if (!slice || count >= size || (count > 0 && chars + item.chars > paramChars)) {
+      slice = { tails: [], views: [], tailLimit: plan.tailLimit };
+      slices.push(slice);
+      count = 0;
+      chars = 0;
     }
-    slices.push(slice);
+    if ('tail' in item) slice.tails.push(item.tail);
+    else slice.views.push(item.view);
+    count++;
+    chars += item.chars;
   }
-  return slices;
+  return slices.length ? slices : [plan];
 }
 
 /** Row queries in slices bounded in count and SQL text; answers come back in order. */
