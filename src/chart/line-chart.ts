@@ -178,7 +178,12 @@ export class LineChart {
     this.plot?.destroy();
     this.plot = undefined;
     this.layout = '';
+    // V8 may keep a destroyed uPlot reachable for a while (its `rect` getter); it then holds no data.
     this.prepared = [];
+    this.lines = [];
+    this.markers = [];
+    this.options = undefined;
+    this.onZoom = undefined;
   }
 
   private applyVisibility() {

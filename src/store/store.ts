@@ -318,7 +318,8 @@ export class TelemetryStore {
       if (!buffer.loaded) {
         firstViews.push(entry);
         viewing.add(entry);
-        plan.views.push({ ...buffer.key, fromStep: 0, toStep: Infinity, columns: entry.columns });
+        // A first view holds up to 5 points a column (M4 and a NaN); it must fit the point budget it is not reduced to.
+        plan.views.push({ ...buffer.key, fromStep: 0, toStep: Infinity, columns: Math.min(entry.columns, Math.floor(this.pointBudget / 5)) });
       } else {
         plan.tails.push({ ...buffer.key, afterStep: buffer.lastStep });
       }

@@ -397,3 +397,24 @@ describe('through the relay', () => {
     }
   });
 });
+
+describe('the point budget holds from the first load', () => {
+  it('a first view for a 2,000-column chart is no larger than a 500-point budget', async () => {
+    const run = uniqueRun('budget');
+    // A noisy series, so every column has four distinct M4 points and raw points would not fit.
+    const steps = range(0, 19_999);
+    await insert(steps.map((step) => ({ run, step, value: Math.sin(step * 1.7) * (step % 7), time: timeOf(step) })));
+    const store = new TelemetryStore(source, { pollInterval: 250, pointBudget: 500 });
+    const off = store.subscribe({ run, metric: 'loss' }, () => {}, { columns: 2000 });
+    try {
+      const s = () => store.series({ run, metric: 'loss' })!;
+      await waitFor(() => s().status === 'ready', 'the first view');
+      assert.ok(s().length <= 500, `${s().length} points held with a budget of 500`);
+      assert.ok(s().length >= 200, `${s().length} points: the view still uses the budget`);
+      assert.equal(s().steps[0], 0);
+      assert.equal(s().lastStep, 19_999);
+    } finally {
+      off();
+    }
+  });
+});
