@@ -269,7 +269,33 @@ SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat6
     return { query: `${branches.join('\nUNION ALL\n')}\nFORMAT JSONCompact`, params };
   }
 
-  async rows(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
+  /**
+   * Row queries of one poll. When ClickHouse refuses the batch for a reason of the SQL (not of
+   * the connection, the account or the load), each query is asked alone, so one element's bad
+   * query is its error only and its neighbours keep their rows.
+   */
+  async rows(queries: RowQuery[], signal: AbortSignal): Promise<Array<QueryRow[] | Error>> {
+    try {
+      return await this.rowsTogether(queries, signal);
+    } catch (error) {
+      if (queries.length < 2 || !isQueryError(error)) throw error;
+      const each = await Promise.all(
+        queries.map((query) =>
+          this.rowsTogether([query], signal).then(
+            ([rows]) => rows,
+            (alone: unknown) => {
+              if (!isQueryError(alone)) throw alone;
+              return alone as Error;
+            },
+          ),
+        ),
+      );
+      if (each.every((answer) => answer instanceof Error)) throw error;
+      return each;
+    }
+  }
+
+  private async rowsTogether(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {
     const out: QueryRow[][] = queries.map(() => []);
     if (!queries.length) return out;
     const { query, params } = this.buildRowsQuery(queries);
@@ -404,4 +430,14 @@ function splitRows(rows: PointRows, plan: FetchPlan, into: FetchResult) {
 
 function slice(rows: PointRows, start: number, end: number): SeriesChunk {
   return { steps: rows.step.slice(start, end), times: rows.time.slice(start, end), values: rows.value.slice(start, end) };
+}
+
+/**
+ * A ClickHouse exception caused by a query's SQL or values: it has a code, and the code is not
+ * one of the account (516 credentials, 164 read-only), the load (159 timeout, 202 too many
+ * queries, 241 memory) or the network (210).
+ */
+function isQueryError(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return /^\d+$/.test(code) && !['516', '164', '159', '202', '241', '210'].includes(code);
 }

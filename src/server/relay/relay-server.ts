@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { CHECKPOINT_DEFAULTS, checkpointsQuery, readCheckpoints } from '../../elements/checkpoint-table/checkpoint-table.queries.js';
 import { rowsKey, rowsProblem, seriesKey, seriesProblem, STREAM_LIMITS, viewToAnswer, type MetricsAnswer, type RelayError, type RowsSubscription, type SeriesSubscription, type Subscription } from '../../relay/protocol.js';
 import { ClickHouseSource } from '../../sources/clickhouse-source.js';
-import type { QueryParam, ViewChunk } from '../../sources/source.js';
+import type { QueryParam, QueryRow, ViewChunk } from '../../sources/source.js';
 import { queryCatalog } from './catalog.js';
 import { RelayHub, type HubOptions } from './hub.js';
 import { reduceChunk } from '../../sources/reduce.js';
@@ -192,7 +192,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     const limit = intParam(url, 'limit', 1000, 1, 100_000);
     const rows = await cache.get(`runs:${limit}`, (signal) => source.rows([hub.rowQuery({ kind: 'runs', params: { status: 'run.status', limit } })], signal));
     return {
-      runs: rows[0].map((r) => ({ run_id: r.run, first_time: Number(r.first_ms), last_time: Number(r.last_ms), last_step: Number(r.last_step), status: r.status || null, reason: r.reason || null })),
+      runs: rowsOf(rows[0]).map((r) => ({ run_id: r.run, first_time: Number(r.first_ms), last_time: Number(r.last_ms), last_step: Number(r.last_step), status: r.status || null, reason: r.reason || null })),
     };
   }
 
@@ -246,7 +246,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     await knownRun(run);
     const query = checkpointsQuery({ ...CHECKPOINT_DEFAULTS, runs: [run], limit: 1000 });
     const [rows] = await cache.get(`checkpoints:${run}`, (signal) => source.rows([query], signal));
-    const { checkpoints, stats } = readCheckpoints(rows);
+    const { checkpoints, stats } = readCheckpoints(rowsOf(rows));
     return {
       run,
       checkpoints: checkpoints.map((c) => ({ ...c, scores: Object.fromEntries(c.scores) })),
@@ -405,4 +405,10 @@ class AnswerCache {
     value.catch(() => this.entries.delete(key));
     return value;
   }
+}
+
+/** One query's rows, or its error thrown (a source answers a query it could not serve with an Error). */
+function rowsOf(answer: QueryRow[] | Error): QueryRow[] {
+  if (answer instanceof Error) throw answer;
+  return answer;
 }
