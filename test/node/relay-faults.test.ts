@@ -12,7 +12,8 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { PassThrough } from './pass-through.js';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
@@ -159,47 +160,6 @@ async function getReply(url: string, init?: RequestInit): Promise<Reply> {
   return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 }
 
-/** A TCP pass-through to the embedded ClickHouse that can be taken down and brought back on the same port. */
-class PassThrough {
-  private server: TcpServer | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly targetPort: number) {}
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  up(): Promise<void> {
-    const server = createTcpServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-  down(): Promise<void> {
-    const server = this.server;
-    if (!server) return Promise.resolve();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
-}
 
 interface ChildStats {
   rss: number;

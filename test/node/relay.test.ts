@@ -10,8 +10,7 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { PassThrough } from './pass-through.js';
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
 import { startClickHouseServer, type EmbeddedClickHouse } from '../../src/server/clickhouse-server.js';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src/server/relay/relay-server.js';
@@ -193,56 +192,6 @@ function assertJsonError(reply: { status: number; body: any; headers: Headers },
   if (message) assert.match(reply.body.error, message);
 }
 
-/**
- * A TCP pass-through in front of the embedded ClickHouse: `down()` drops every
- * connection and stops listening (ClickHouse "stopped"), `up()` listens on the
- * same port again.
- */
-class OutageProxy {
-  private server: TcpServer | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly targetPort: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  up(): Promise<void> {
-    if (this.server) return Promise.resolve();
-    const server = createTcpServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-
-  down(): Promise<void> {
-    const server = this.server;
-    if (!server) return Promise.resolve();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
-}
 
 // ---------------------------------------------------------------- lifecycle
 
@@ -453,8 +402,9 @@ describe('relay stream: stalled viewers', () => {
       query_params: { run, base: BASE_TIME },
     });
 
-    // maxQueueBytes out of reach: only the stall timeout may evict here.
-    const relay = await relayWith({ maxQueueBytes: 256 << 20 });
+    // maxQueueBytes out of reach: only the stall timeout may evict here. A point budget that holds
+    // 8192-column first views (five points a column), so the snapshots carry every raw point.
+    const relay = await relayWith({ maxQueueBytes: 256 << 20, pointBudget: 50_000 });
     const sub: Subscription = { series: metrics.map((metric) => ({ run, metric, columns: 8192 })) };
     const healthy = await openReady(relay, sub);
     let burst = 0;
@@ -505,7 +455,7 @@ describe('relay stream: stalled viewers', () => {
 
 describe('relay stream: ClickHouse outage', () => {
   it('goes stale with a message, keeps the stream open, backs off, and resumes without gap or duplicate', { timeout: 40_000 }, async (t) => {
-    const proxy = new OutageProxy(ch.port);
+    const proxy = new PassThrough(ch.port);
     await proxy.up();
     try {
       const run = uniqueRun('outage');

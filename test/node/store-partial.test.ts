@@ -12,7 +12,7 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { PassThrough } from './pass-through.js';
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
 import { startClickHouseServer, type EmbeddedClickHouse } from '../../src/server/clickhouse-server.js';
 import { startRelay, type RelayOptions, type RelayServer } from '../../src/server/relay/relay-server.js';
@@ -88,46 +88,6 @@ const pairs = (buffer: SeriesBuffer | undefined): Array<[number, number]> => (bu
 const expected = (steps: number[]) => steps.map((s): [number, number] => [s, valueAt(s)]);
 const same = (a: Array<[number, number]>, b: Array<[number, number]>) => a.length === b.length && a.every((p, i) => p[0] === b[i][0] && p[1] === b[i][1]);
 
-/** A TCP pass-through to the embedded ClickHouse that can be taken down and brought back on the same port. */
-class PassThrough {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(ch.port, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-  down(): Promise<void> {
-    const server = this.server;
-    if (!server) return Promise.resolve();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
-}
 
 before(async () => {
   ch = await startClickHouseServer({ port: 0 });
@@ -225,7 +185,7 @@ describe('store: poll intervals a timer cannot hold', () => {
 
 describe('store: a source that says it is back', () => {
   it('wakes a failing store at once, not after its backoff, with no gap and no duplicate', { timeout: 40_000 }, async (t) => {
-    const proxy = new PassThrough();
+    const proxy = new PassThrough(ch.port);
     await proxy.up();
     cleanups.push(() => proxy.down());
     const run = uniqueRun('wake');
