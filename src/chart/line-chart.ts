@@ -183,7 +183,6 @@ export class LineChart {
     this.lines = [];
     this.markers = [];
     this.options = undefined;
-    this.onZoom = undefined;
   }
 
   private applyVisibility() {

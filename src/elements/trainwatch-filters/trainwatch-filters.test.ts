@@ -346,7 +346,9 @@ describe('<trainwatch-filters>', () => {
       const hosts = inside<HostPicker>(root, 'host-picker');
       // Each is a run / host that does not exist, and the elements say so in their own words.
       await waitFor(() => number.state === 'empty', `<big-number> (state ${number.state}: ${number.stateMessage.slice(0, 200)})`, 10_000);
-      expect(number.stateMessage).to.equal(`No "loss" points for run "${hostileRun}" on host "${hostileHost}".`);
+      // Names are quoted as JSON strings clipped to 80 characters, so a 4 KB run makes a one-line message.
+      const clipped = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+      expect(number.stateMessage).to.equal(`No "loss" points for run ${clipped(hostileRun)} on host ${clipped(hostileHost)}.`);
       await waitFor(() => util.state === 'empty', `<gpu-util> (state ${util.state}: ${util.stateMessage.slice(0, 200)})`, 10_000);
       expect(util.stateMessage).to.equal(`Run "${hostileRun}" not found in training_observability.metric_points.`);
       await waitFor(() => hosts.state === 'empty', `<host-picker> (state ${hosts.state}: ${hosts.stateMessage.slice(0, 200)})`, 10_000);
