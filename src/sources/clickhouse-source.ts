@@ -26,7 +26,7 @@
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client-web';
 import { decodeCheckedRows, END_KIND, GarbledResponseError, refuse, rowCheckSql, type PointRows } from './rowbinary.js';
-import { emptyChunk, seriesId, SourceError, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
+import { emptyChunk, queryId, seriesId, SourceError, type FetchPlan, type FetchResult, type QueryParam, type QueryRow, type RowQuery, type RunInfo, type SeriesChunk, type TelemetrySource, type ViewChunk } from './source.js';
 
 export interface ClickHouseSourceOptions {
   /** Base URL of the ClickHouse HTTP interface, e.g. http://127.0.0.1:8123. */
@@ -194,6 +194,8 @@ export class ClickHouseSource implements TelemetrySource {
   readonly label: string;
   private readonly connection: ClickHouseConnection;
   private readonly table: string;
+  /** Row queries ClickHouse refused, asked alone until answered (bounded: a page has few). */
+  private readonly refused = new Set<string>();
   private readonly timeout: number;
 
   constructor(options: ClickHouseSourceOptions) {
@@ -203,7 +205,8 @@ export class ClickHouseSource implements TelemetrySource {
     this.table = table;
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.id = `clickhouse:${options.url}|${options.user ?? 'default'}|${table}`;
-    this.label = `ClickHouse at ${options.url}`;
+    // Never a password in a message: a URL may carry credentials (http://user:pw@host).
+    this.label = `ClickHouse at ${options.url.replace(/\/\/[^/@]*@/, '//')}`;
     this.connection = (options.connect ?? webConnection)(options);
   }
 
@@ -272,27 +275,35 @@ SELECT k, kind, toInt64(ifNull(s, 0)) AS s, toInt64(ifNull(t, 0)) AS t, toFloat6
   /**
    * Row queries of one poll. When ClickHouse refuses the batch for a reason of the SQL (not of
    * the connection, the account or the load), each query is asked alone, so one element's bad
-   * query is its error only and its neighbours keep their rows.
+   * query is its own error and its neighbours keep their rows; a query refused once is asked
+   * alone from then on (one request more per poll, not one per query) until it is answered.
    */
   async rows(queries: RowQuery[], signal: AbortSignal): Promise<Array<QueryRow[] | Error>> {
-    try {
-      return await this.rowsTogether(queries, signal);
-    } catch (error) {
-      if (queries.length < 2 || !isQueryError(error)) throw error;
-      const each = await Promise.all(
-        queries.map((query) =>
-          this.rowsTogether([query], signal).then(
-            ([rows]) => rows,
-            (alone: unknown) => {
-              if (!isQueryError(alone)) throw alone;
-              return alone as Error;
-            },
-          ),
-        ),
+    const alone = (query: RowQuery) =>
+      this.rowsTogether([query], signal).then(
+        ([rows]) => {
+          this.refused.delete(queryId(query));
+          return rows;
+        },
+        (error: unknown) => {
+          if (!isQueryError(error)) throw error;
+          if (this.refused.size > 256) this.refused.clear();
+          this.refused.add(queryId(query));
+          return error as Error;
+        },
       );
-      if (each.every((answer) => answer instanceof Error)) throw error;
-      return each;
+    const suspect = queries.map((query) => this.refused.has(queryId(query)));
+    const together = queries.filter((_, i) => !suspect[i]);
+    let batch: Array<QueryRow[] | Error> | undefined;
+    if (together.length) {
+      try {
+        batch = await this.rowsTogether(together, signal);
+      } catch (error) {
+        if (!isQueryError(error)) throw error;
+      }
     }
+    let next = 0;
+    return Promise.all(queries.map((query, i) => (suspect[i] || !batch ? alone(query) : batch[next++])));
   }
 
   private async rowsTogether(queries: RowQuery[], signal: AbortSignal): Promise<QueryRow[][]> {

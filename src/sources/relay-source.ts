@@ -59,14 +59,14 @@ export function reconnectDelay(failures: number, random = Math.random(), retryAf
 }
 
 interface MirrorSeries {
-  /** A snapshot not yet handed to the store. */
+  /** The latest snapshot, kept until the store is known to have applied it (it then asks for the tail). */
   snapshot?: ViewChunk;
   /** The store has loaded a snapshot; later ones replace its data. */
   handedOver: boolean;
   reset: boolean;
   /** Its data was dropped: the next connection asks for a fresh snapshot. */
   stale: boolean;
-  /** Points after the snapshot, not yet read by the store. */
+  /** Points after the snapshot the store's watermark has not passed yet. */
   pending: SeriesChunk[];
   pendingCount: number;
   problem?: string;
@@ -149,8 +149,8 @@ export class RelaySource implements TelemetrySource {
         result.views[i] = NO_VIEW;
         continue;
       }
+      // Kept until a later poll asks for the tail (the store applied it): a poll that fails gets it again.
       result.views[i] = state.snapshot!;
-      state.snapshot = undefined;
       state.handedOver = true;
       state.reset = false;
     }
@@ -168,6 +168,7 @@ export class RelaySource implements TelemetrySource {
         (result.resets ??= new Set()).add(seriesId(tail));
         continue;
       }
+      state.snapshot = undefined;
       const chunk = takeAfter(state, tail.afterStep, plan.tailLimit);
       if (chunk) result.tails.set(seriesId(tail), chunk);
     }
@@ -208,6 +209,7 @@ export class RelaySource implements TelemetrySource {
   async close(): Promise<void> {
     this.closed = true;
     this.stream?.abort();
+    this.cutWait?.();
     this.wake();
   }
 
@@ -352,6 +354,8 @@ export class RelaySource implements TelemetrySource {
   }
 
   private cutWait: (() => void) | undefined;
+  /** When the current stream said `ready` (0: not yet, or dropped). */
+  private readyAt = 0;
 
   /** The stream loop: connect with what is wanted, read until it ends, reconnect (at once after a resubscription). */
   private async run() {
@@ -365,6 +369,10 @@ export class RelaySource implements TelemetrySource {
       } catch (error) {
         if (this.closed) break;
         if (generation === this.generation) {
+          // A stream that stayed up a while starts the backoff afresh; one that is accepted and
+          // dropped at once (an eviction, a proxy's idle cut) keeps backing off.
+          if (this.readyAt && Date.now() - this.readyAt > 30_000) this.failures = 0;
+          this.readyAt = 0;
           this.failures++;
           // Waiting requests fail at once; the store hears of the stream going down, not of each failed reconnect
           // (its watch cuts a backoff short).
@@ -481,7 +489,7 @@ export class RelaySource implements TelemetrySource {
         this.status = JSON.parse(data) as StatusEvent;
         break;
       case 'ready':
-        this.failures = 0;
+        this.readyAt = Date.now();
         break;
       default:
         return;
@@ -514,9 +522,10 @@ function takeAfter(state: MirrorSeries, afterStep: number, limit: number): Serie
       n++;
     }
   }
+  // Points at or before `afterStep` are the store's (its watermark says so) and are dropped; the
+  // rest stay until a later poll's watermark passes them, so a poll that fails loses none.
+  state.pending = n ? [{ steps: steps.slice(0, n), times: times.slice(0, n), values: values.slice(0, n) }] : [];
+  state.pendingCount = n;
   const take = Math.min(n, limit);
-  const rest = n - take;
-  state.pending = rest ? [{ steps: steps.slice(take, n), times: times.slice(take, n), values: values.slice(take, n) }] : [];
-  state.pendingCount = rest;
   return take ? { steps: steps.subarray(0, take), times: times.subarray(0, take), values: values.subarray(0, take) } : undefined;
 }

@@ -433,6 +433,27 @@ describe('relay faults: oversize and malformed requests', () => {
     assert.equal(relay.hub.health.failures, 0);
   });
 
+  it('a row query ClickHouse refuses is a problem of that key only; the other queries and the series go on', { timeout: 30_000 }, async () => {
+    const run = uniqueRun('refused-query');
+    const metric = 'loss';
+    await insertSteps(run, metric, range(0, 4));
+    const relay = await relayWith({ queries: { broken: 'SELECT no_such_column AS x FROM {{table}} LIMIT 1' } });
+    const broken = { kind: 'broken', params: {} };
+    const good = { kind: 'runs', params: { status: 'run.status', limit: 5 } };
+    const client = await openReady(streamUrl(relay.url, { series: [{ run, metric }], rows: [broken, good] }));
+    await waitFor(() => client.data<ProblemEvent>('problem').length > 0, 'the problem of the refused query');
+    const problems = client.data<ProblemEvent>('problem');
+    assert.deepEqual(problems.map((p) => p.key), [rowsKey(broken)]);
+    assert.match(problems[0].message, /no_such_column/);
+    assert.doesNotMatch(problems[0].message, /127\.0\.0\.1/, 'the relay does not tell viewers where its ClickHouse is');
+    await waitFor(() => client.data<{ key: string }>('rows').some((r) => r.key === rowsKey(good)), 'the good query answered');
+    await insertSteps(run, metric, range(5, 9));
+    await waitFor(() => received(client, seriesKey({ run, metric })).some(([step]) => step === 9), 'steps 5..9');
+    assert.deepEqual(received(client, seriesKey({ run, metric })), expectedPairs(range(0, 9)));
+    assert.deepEqual(client.data<StatusEvent>('status').filter((status) => status.stale), []);
+    assert.equal(relay.hub.health.failures, 0);
+  });
+
   it('a poll of many series goes to ClickHouse in slices under max_query_size, in order, nobody stale', { timeout: 40_000 }, async (t) => {
     // The real query builder: 1024 first views in one request pass ClickHouse's 256 KiB max_query_size; slices of 64 do not.
     const source = new ClickHouseSource({ url: ch.url, table: TABLE, connect: nodeConnection });

@@ -44,12 +44,40 @@ describe('row queries that ClickHouse refuses', () => {
     assert.equal(store.health.failures, 0);
   });
 
-  it('when every query fails the same way it is the whole poll’s error, as before', async () => {
-    const store = new TelemetryStore(new ClickHouseSource({ url: ch.url }), { pollInterval: 250 });
-    const [a, b] = await settle(store, [bad, { ...bad, params: { run: 'other' } }]);
-    assert.equal(a.status, 'error');
-    assert.equal(b.status, 'error');
-    assert.ok(store.health.failures >= 1);
+  it('a query refused alone, or every query of a poll refused: each its own error, and points keep flowing', async () => {
+    const source = new ClickHouseSource({ url: ch.url });
+    const store = new TelemetryStore(source, { pollInterval: 250 });
+    const [only] = await settle(store, [bad]);
+    assert.equal(only.status, 'error');
+    assert.match(only.error ?? '', /no_such_column/);
+    const both = await settle(new TelemetryStore(source, { pollInterval: 250 }), [bad, { ...bad, params: { run: 'other' } }]);
+    assert.deepEqual(both.map((r) => r.status), ['error', 'error']);
+    assert.equal(store.health.failures, 0);
+  });
+
+  it('a refused query is asked alone from then on: one request more per poll, not one per query', async () => {
+    let requests = 0;
+    const source = new ClickHouseSource({ url: ch.url });
+    const connection = (source as unknown as { connection: { exec: (...args: unknown[]) => Promise<Uint8Array> } }).connection;
+    const original = connection.exec.bind(connection);
+    connection.exec = (...args: unknown[]) => {
+      requests++;
+      return original(...args);
+    };
+    const queries = [good, { ...good, params: { count: 4 } }, { ...good, params: { count: 5 } }, bad];
+    const signal = new AbortController().signal;
+    const first = await source.rows(queries, signal);
+    assert.equal(first.filter((a) => a instanceof Error).length, 1);
+    const afterFirst = requests;
+    const second = await source.rows(queries, signal);
+    assert.deepEqual(second.map((a) => (a instanceof Error ? 'error' : a.length)), [3, 4, 5, 'error']);
+    assert.equal(requests - afterFirst, 2, 'the three good queries together, the refused one alone');
+  });
+
+  it('a password in the URL never reaches a message', async () => {
+    const source = new ClickHouseSource({ url: 'http://someone:hunter2@127.0.0.1:9' });
+    assert.equal(source.label, 'ClickHouse at http://127.0.0.1:9');
+    await source.close();
   });
 
   it('an account refusal (a wrong password) is not split into one request per query', async () => {

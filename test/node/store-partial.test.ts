@@ -212,6 +212,30 @@ describe('store: a source that says it is back', () => {
     assert.equal(series()!.status, 'ready');
   });
 
+  it('a page opened while the relay’s ClickHouse is away loads once it is back (the snapshot is kept until applied)', { timeout: 40_000 }, async () => {
+    const proxy = new PassThrough(ch.port);
+    await proxy.up();
+    cleanups.push(() => proxy.down());
+    const run = uniqueRun('late-page');
+    await insertSteps(run, 'loss', range(0, 9));
+    const relay = await relayWith({ clickhouseUrl: proxy.url });
+    const first = storeOn(relay, 300);
+    const held = first.series(run, 'loss');
+    await waitFor(() => same(pairs(held()), expected(range(0, 9))), 'the first page loaded');
+
+    await proxy.down();
+    await waitFor(() => relay.hub.health.failures > 0, 'the relay noticing its ClickHouse is away', 15_000);
+    // A second page now gets the relay's cached snapshot with a stale status: its poll fails.
+    const late = storeOn(relay, 300);
+    const series = late.series(run, 'loss');
+    await waitFor(() => late.store.health.failures > 0, 'the late page’s poll failing with the relay’s reason', 15_000);
+
+    await insertSteps(run, 'loss', range(10, 12));
+    await proxy.up();
+    // The relay never sends that snapshot again; the page must still have it.
+    await waitFor(() => same(pairs(series()), expected(range(0, 12))) && late.store.health.failures === 0, 'the late page loaded, with the new points', 12_000);
+  });
+
   it('a relay that is down does not make a failing store poll at each reconnect attempt', { timeout: 40_000 }, async () => {
     const run = uniqueRun('down');
     await insertSteps(run, 'loss', range(0, 4));

@@ -379,9 +379,25 @@ export class RelayHub {
   }
 
   private onRows(state: RowsState, result: RowsResult) {
+    if (result.status === 'error') {
+      // An outage is said once by the status event (viewers keep the rows they have); a query
+      // ClickHouse refused while the poll went through is that query's problem.
+      if (this.storeInstance?.health.failures !== 0 || !result.error) return;
+      const message = result.error.replace(/^ClickHouse( at \S+)?:\s*/, '');
+      if (message === state.problem) return;
+      state.problem = message;
+      const bytes = problemEvent(state.key, message);
+      for (const viewer of state.viewers) {
+        const first = viewer.pending.delete(state.key);
+        if (viewer.live) this.write(viewer, bytes);
+        else if (first && viewer.pending.size === 0) this.start(viewer);
+      }
+      return;
+    }
     if (result.status !== 'ready') return;
     const text = JSON.stringify(result.rows);
-    if (text === state.text) return;
+    if (text === state.text && !state.problem) return;
+    state.problem = undefined;
     state.text = text;
     state.changedAt = ++this.seq;
     const bytes = this.rowsEvent(state, true);
