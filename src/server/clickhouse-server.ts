@@ -488,8 +488,10 @@ export async function startClickHouseServer(options: ClickHouseServerOptions = {
     port,
     engine,
     async close() {
+      // Stop accepting first, then drop every connection, so none can slip in between.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
       await engine.close();
     },
   };

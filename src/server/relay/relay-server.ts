@@ -265,8 +265,11 @@ export async function startRelay(options: RelayOptions): Promise<RelayServer> {
     hub,
     async close() {
       hub.close();
+      // Stop accepting first: a viewer reconnecting between the two would hold close() open
+      // until Node's request timeout (5 minutes).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
       await source.close();
     },
   };
