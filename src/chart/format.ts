@@ -28,7 +28,9 @@ export function formatDuration(seconds: number): string {
 }
 
 export function formatTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 19);
+  const date = new Date(epochMs);
+  // Past ±8.64e15 ms (an ETA of a milestone far out of reach) there is no date to show.
+  return Number.isNaN(date.getTime()) ? '—' : date.toISOString().replace('T', ' ').slice(0, 19);
 }
 
 /** "4 s ago", for data age. */

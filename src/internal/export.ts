@@ -31,7 +31,8 @@ export function toCsv(header: readonly string[], rows: Iterable<readonly unknown
 
 /** Epoch ms as an ISO 8601 UTC timestamp for CSV columns (empty when not finite). */
 export function isoTime(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString();
 }
 
 /** A file name from free text (run ids, metric names): safe on every OS, never empty. */

@@ -23,6 +23,8 @@ import { isTracer, PWNED, valuesFor } from './hostile-values.js';
 
 /** Batches per tag; each batch sets one hostile value on every attribute (one element each) and all at once on one more. */
 const RUNS = 10;
+/** The fast-check seed of every run; the failure message names it so a value can be replayed. */
+const SEED = 20261125;
 
 interface Attribute {
   name: string;
@@ -300,13 +302,14 @@ export function describeHostileAttributes(tags: readonly string[]): void {
             cases += attributes.length;
             slowestBatch = Math.max(slowestBatch, performance.now() - started);
           }),
-          { numRuns: RUNS, endOnFailure: true },
+          // A fixed seed: CI replays the same thousands of values each run (change it to explore new ones).
+          { numRuns: RUNS, endOnFailure: true, seed: SEED },
         );
         // fast-check's own report prints every value in full (100 KB strings): say what failed, and the seed to replay it.
         if (result.failed) expect.fail(`seed ${result.seed}, batch ${result.numRuns}: ${(result.errorInstance as Error)?.message ?? String(result.errorInstance)}`);
 
         // Shapes depend on which queries an element makes and how many series, never on the values.
-        expect(shapesSeen.size, `<${tag}>: SQL shapes (of ${RUNS * attributes.length} values)`).to.be.at.most(40);
+        expect(shapesSeen.size, `<${tag}>: SQL shapes (of ${RUNS * attributes.length} values)`).to.be.at.most(64);
         await waitFor(() => liveStores().length === 0, 'every store to close after the elements are gone');
         console.log(`<${tag}>: ${RUNS} batches × ${attributes.length} attributes in ${Math.round(performance.now() - tagStarted)} ms`);
       });

@@ -5,6 +5,7 @@
  * this file only describes them.
  */
 import { formatDuration, formatWithUnit } from '../../chart/format.js';
+import { clip, quote } from '../../internal/invalid.js';
 
 export const CHECK_KINDS = ['target', 'improving', 'recency', 'finite', 'reporting'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -116,21 +117,21 @@ export function resolveChecks(value: unknown): ResolvedCheck[] | string {
     const c = raw as Record<string, unknown>;
     const id = typeof c.id === 'string' ? c.id.trim() : '';
     if (!id) return `${where} needs an id (text).`;
-    if (seen.has(id)) return `${where}: the id "${id}" is used twice.`;
+    if (seen.has(id)) return `${where}: the id ${quote(id)} is used twice.`;
     seen.add(id);
     const kind = c.kind as CheckKind;
-    if (!CHECK_KINDS.includes(kind)) return `${where} ("${id}"): kind must be one of ${CHECK_KINDS.join(', ')}; got ${JSON.stringify(c.kind)}.`;
+    if (!CHECK_KINDS.includes(kind)) return `${where} (${quote(id)}): kind must be one of ${CHECK_KINDS.join(', ')}; got ${clip(JSON.stringify(c.kind) ?? String(c.kind))}.`;
     const metric = typeof c.metric === 'string' ? c.metric.trim() : '';
-    if (c.metric !== undefined && typeof c.metric !== 'string') return `${where} ("${id}"): metric must be text.`;
-    if (!metric && kind !== 'reporting') return `${where} ("${id}"): a ${kind} check needs a metric.`;
-    if (c.target !== undefined && !finite(c.target)) return `${where} ("${id}"): target must be a number.`;
-    if (kind === 'target' && !(finite(c.target) && c.target > 0)) return `${where} ("${id}"): a target check needs a target above 0.`;
-    if (c.direction !== undefined && c.direction !== 'higher' && c.direction !== 'lower') return `${where} ("${id}"): direction must be "higher" or "lower".`;
-    if (c.hours !== undefined && !(finite(c.hours) && c.hours > 0 && c.hours <= MAX_HOURS)) return `${where} ("${id}"): hours must be a number above 0 and at most ${MAX_HOURS}.`;
-    if (c.tolerance !== undefined && !(finite(c.tolerance) && c.tolerance > 0)) return `${where} ("${id}"): tolerance must be a number above 0.`;
-    if (c.weight !== undefined && !(finite(c.weight) && c.weight >= 0)) return `${where} ("${id}"): weight must be a number of at least 0.`;
+    if (c.metric !== undefined && typeof c.metric !== 'string') return `${where} (${quote(id)}): metric must be text.`;
+    if (!metric && kind !== 'reporting') return `${where} (${quote(id)}): a ${kind} check needs a metric.`;
+    if (c.target !== undefined && !finite(c.target)) return `${where} (${quote(id)}): target must be a number.`;
+    if (kind === 'target' && !(finite(c.target) && c.target > 0)) return `${where} (${quote(id)}): a target check needs a target above 0.`;
+    if (c.direction !== undefined && c.direction !== 'higher' && c.direction !== 'lower') return `${where} (${quote(id)}): direction must be "higher" or "lower".`;
+    if (c.hours !== undefined && !(finite(c.hours) && c.hours > 0 && c.hours <= MAX_HOURS)) return `${where} (${quote(id)}): hours must be a number above 0 and at most ${MAX_HOURS}.`;
+    if (c.tolerance !== undefined && !(finite(c.tolerance) && c.tolerance > 0)) return `${where} (${quote(id)}): tolerance must be a number above 0.`;
+    if (c.weight !== undefined && !(finite(c.weight) && c.weight >= 0)) return `${where} (${quote(id)}): weight must be a number of at least 0.`;
     for (const text of ['label', 'unit'] as const) {
-      if (c[text] !== undefined && typeof c[text] !== 'string') return `${where} ("${id}"): ${text} must be text.`;
+      if (c[text] !== undefined && typeof c[text] !== 'string') return `${where} (${quote(id)}): ${text} must be text.`;
     }
     out.push({
       id,

@@ -214,7 +214,7 @@ export class MilestoneBar extends TrainwatchElement {
         ${list.map((m) => html`<li class=${m.status}>
           <span class="label">${m.label}</span>
           <span class="target">${formatWithUnit(m.value, this.unit)}</span>
-          <span class="status" title=${Number.isFinite(m.etaSeconds) && m.status !== 'reached' ? `expected around ${formatTime(data.lastMs + m.etaSeconds * 1000)} UTC` : nothing}>${this.statusText(m)}</span>
+          <span class="status" title=${Number.isFinite(new Date(data.lastMs + m.etaSeconds * 1000).getTime()) && m.status !== 'reached' ? `expected around ${formatTime(data.lastMs + m.etaSeconds * 1000)} UTC` : nothing}>${this.statusText(m)}</span>
         </li>`)}
       </ol>
     `;
